@@ -1,0 +1,109 @@
+//! `inkseal bench`: rendering speed as a person would measure it.
+//!
+//! Warm: one process, one [`Renderer`], many renders, each with new case
+//! data (a fresh case key, agency name and principal name every iteration),
+//! so Typst's caches help only where the template allows. Cold: this binary
+//! run as a whole new process (`inkseal render`) per iteration.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+
+use super::{EXAMPLE_AS_OF, EXAMPLE_CASE, Failure};
+use crate::case::{CaseInput, parse_input, validate};
+use crate::documents::{DocumentKind, Renderer, SigningChoices};
+
+/// Arguments of `inkseal bench`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct BenchArgs {
+    /// Warm iterations per measurement.
+    #[arg(long, default_value_t = 60)]
+    iterations: usize,
+    /// Whole-process iterations per cold measurement (0 skips them).
+    #[arg(long, default_value_t = 10)]
+    cold_iterations: usize,
+}
+
+pub(crate) fn run(args: &BenchArgs) -> Result<(), Failure> {
+    let as_of = super::as_of(Some(EXAMPLE_AS_OF))?;
+    let renderer = Renderer::embedded().context("loading templates")?;
+    let base = parse_input(EXAMPLE_CASE.as_bytes()).map_err(Failure::Case)?;
+    let cases = (0..args.iterations.max(1) + 1)
+        .map(|i| validate(&variant(&base, i), as_of, renderer.reference()).map_err(Failure::Case))
+        .collect::<Result<Vec<_>, _>>()?;
+    let choices = SigningChoices::default();
+
+    println!("inkseal bench: {} warm iterations, {} cold; times in ms", args.iterations, args.cold_iterations);
+    println!("{:<40} {:>8} {:>8} {:>8} {:>8}", "measurement", "median", "p90", "p99", "min");
+
+    // The first render of each kind pays for parsing and font loading; not counted as warm.
+    renderer.render_packet(&cases[0], &choices, as_of).context("warm-up render")?;
+    for kind in [DocumentKind::W9, DocumentKind::ProducerAgreement, DocumentKind::CodeOfConduct] {
+        let times = measure(args.iterations, |i| {
+            renderer.render(&cases[i + 1], kind, &choices, as_of).map(drop).context("render")
+        })?;
+        report(&format!("warm: {} (one document)", kind.slug()), &times);
+    }
+    let times = measure(args.iterations, |i| {
+        renderer.render_packet(&cases[i + 1], &choices, as_of).map(drop).context("render packet")
+    })?;
+    report("warm: packet (5 documents)", &times);
+
+    if args.cold_iterations > 0 {
+        let dir = tempfile::tempdir().context("temporary folder")?;
+        let case_path = dir.path().join("case.json");
+        std::fs::write(&case_path, EXAMPLE_CASE).context("writing the case")?;
+        let exe = std::env::current_exe().context("locating inkseal")?;
+        let w9 = measure(args.cold_iterations, |i| cold(&exe, &case_path, &dir.path().join(format!("w{i}")), Some("w9")))?;
+        report("cold process: w9 (one document)", &w9);
+        let packet = measure(args.cold_iterations, |i| cold(&exe, &case_path, &dir.path().join(format!("p{i}")), None))?;
+        report("cold process: packet (5 documents)", &packet);
+    }
+    Ok(())
+}
+
+/// The example case with new names and key for iteration `i`.
+fn variant(base: &CaseInput, i: usize) -> CaseInput {
+    let mut case = base.clone();
+    case.case_key = Some(format!("OB-BENCH-{i:06}"));
+    if let Some(agency) = case.agency.as_mut() {
+        agency.legal_name = Some(format!("Mister Insurance Agency {i}"));
+    }
+    if let Some(principal) = case.principal.as_mut() {
+        principal.first_name = Some(["Charles", "Maria", "Dana", "Luis"][i % 4].to_owned());
+        principal.last_name = Some(format!("Ray-{i}"));
+    }
+    case
+}
+
+fn cold(exe: &Path, case: &Path, out: &Path, only: Option<&str>) -> anyhow::Result<()> {
+    let mut cmd = Command::new(exe);
+    cmd.args(["render", "--as-of", EXAMPLE_AS_OF, "--case"]).arg(case).arg("--out").arg(out);
+    if let Some(kind) = only {
+        cmd.args(["--only", kind]);
+    }
+    let output = cmd.output().context("running inkseal render")?;
+    anyhow::ensure!(output.status.success(), "inkseal render failed: {}", String::from_utf8_lossy(&output.stderr));
+    Ok(())
+}
+
+fn measure(n: usize, mut f: impl FnMut(usize) -> anyhow::Result<()>) -> anyhow::Result<Vec<Duration>> {
+    let mut times = Vec::with_capacity(n);
+    for i in 0..n {
+        let start = Instant::now();
+        f(i)?;
+        times.push(start.elapsed());
+    }
+    times.sort();
+    Ok(times)
+}
+
+fn report(name: &str, sorted: &[Duration]) {
+    let pick = |q: f64| {
+        let idx = ((sorted.len() as f64 - 1.0) * q).round() as usize;
+        sorted.get(idx).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    println!("{name:<40} {:>8.1} {:>8.1} {:>8.1} {:>8.1}", pick(0.5), pick(0.9), pick(0.99), pick(0.0));
+}

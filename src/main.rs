@@ -1,0 +1,5 @@
+//! The `inkseal` binary: see `inkseal --help`.
+
+fn main() -> std::process::ExitCode {
+    inkseal::cli::run()
+}
