@@ -103,4 +103,6 @@ pub struct RenderedDocument {
     pub sha256: String,
     /// The PDF/A-2b bytes.
     pub pdf: Vec<u8>,
+    /// Typst's warnings (a template author's business; empty for shipped templates).
+    pub warnings: Vec<String>,
 }

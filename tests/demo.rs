@@ -12,6 +12,7 @@ fn demo_renders_the_example_packet() {
     let out = dir.path().join("out");
     let output = inkseal(&["demo", "--out", out.to_str().unwrap()]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "", "the shipped templates compile without warnings");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("Rendered case OB-2026-000123 (5 documents"), "{stdout}");
     assert!(stdout.contains("Standard Producer Agreement"), "{stdout}");

@@ -281,3 +281,73 @@ fn only_renders_one_document() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--only \"w-9\" is not a document"));
 }
+
+#[test]
+fn signing_choices_print_on_the_agreement_and_the_w9() {
+    use inkseal::case::parse_case;
+    use inkseal::documents::{DocumentKind, EntityType, LlcClass, Renderer, SigningChoices, TaxClassification};
+
+    let renderer = Renderer::embedded().unwrap();
+    let as_of = inkseal::case::parse_date(AS_OF).unwrap();
+    let case = parse_case(&serde_json::to_vec(&example()).unwrap(), as_of, renderer.reference()).unwrap();
+    let choices = SigningChoices {
+        entity_type: Some(EntityType::Other("Limited liability company".into())),
+        tax_classification: Some(TaxClassification::Llc(LlcClass::P)),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let text_of = |kind, choices: &SigningChoices| {
+        let doc = renderer.render(&case, kind, choices, as_of).unwrap();
+        let path = dir.path().join(format!("{}.pdf", doc.sha256));
+        std::fs::write(&path, &doc.pdf).unwrap();
+        (flat(&pdftotext(&path)), doc.sha256)
+    };
+    let (agreement, chosen_hash) = text_of(DocumentKind::ProducerAgreement, &choices);
+    assert!(agreement.contains("Other (describe): Limited liability company"), "{agreement}");
+    let (_, blank_hash) = text_of(DocumentKind::ProducerAgreement, &SigningChoices::default());
+    assert_ne!(chosen_hash, blank_hash, "a choice changes the document");
+    let (w9, _) = text_of(DocumentKind::W9, &choices);
+    assert!(w9.contains("P = Partnership) P"), "LLC class missing: {w9}");
+}
+
+#[test]
+fn template_authors_can_point_at_another_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let templates = dir.path().join("templates");
+    copy_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("document-templates"), &templates);
+    let w9 = templates.join("w9.typ");
+    let source = std::fs::read_to_string(&w9).unwrap().replace("W9-2024.03-1", "W9-AUTHOR-TEST");
+    std::fs::write(&w9, source).unwrap();
+    let case = write_case(dir.path(), "case", &example());
+    let out = dir.path().join("out");
+    let args = ["render", "--case", case.to_str().unwrap(), "--out", out.to_str().unwrap(), "--as-of", AS_OF, "--templates", templates.to_str().unwrap()];
+    let output = inkseal(&args);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let m = manifest(&out);
+    let w9 = m["documents"].as_array().unwrap().iter().find(|d| d["kind"] == "w9").unwrap();
+    assert_eq!(w9["template_version"], "W9-AUTHOR-TEST");
+    assert_eq!(m["templates"], templates.display().to_string());
+
+    // A template error names the file and line, exits 1 and writes nothing.
+    std::fs::write(templates.join("w9.typ"), "#import \"lib/style.typ\": *\n#let x = (\n").unwrap();
+    let out2 = dir.path().join("out2");
+    let mut args2 = args;
+    args2[4] = out2.to_str().unwrap();
+    let output = inkseal(&args2);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("/w9.typ:"), "{stderr}");
+    assert!(!out2.exists());
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}

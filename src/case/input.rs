@@ -16,7 +16,7 @@ pub struct CaseInput {
     pub contact: Option<ContactInput>,
     pub licenses: Option<LicensesInput>,
     #[serde(default)]
-    pub appointments: Vec<AppointmentInput>,
+    pub appointments: Vec<Appointment>,
     pub background: Option<Vec<BackgroundAnswerInput>>,
     pub errors_and_omissions: Option<EoInput>,
     pub banking: Option<BankingInput>,
@@ -81,11 +81,12 @@ pub struct LicensesInput {
     pub bluelincs_hmo: bool,
 }
 
-/// One NIPR appointment (reference data: shape only).
+/// One NIPR appointment. Reference data: shown as given, never validated
+/// beyond its shape, so the wire type is also the validated type.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 #[expect(missing_docs, reason = "fields mirror the JSON contract of spec §3")]
-pub struct AppointmentInput {
+pub struct Appointment {
     pub holder: String,
     pub state: String,
     pub line_of_authority: String,

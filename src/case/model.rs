@@ -2,6 +2,7 @@
 
 use time::Date;
 
+use super::input::Appointment;
 use super::ids::{AccountNumber, Ein, Email, Npn, Phone, RoutingNumber, Ssn, UsState, Zip};
 use crate::money::Money;
 use crate::reference::ContractState;
@@ -101,23 +102,6 @@ pub struct Address {
     pub zip: Zip,
     /// County.
     pub county: Option<String>,
-}
-
-/// An NIPR appointment, reference only.
-#[derive(Clone, Debug)]
-pub struct Appointment {
-    /// `agency` or `principal`.
-    pub holder: String,
-    /// License state.
-    pub state: String,
-    /// Line of authority.
-    pub line_of_authority: String,
-    /// Appointing company.
-    pub company: String,
-    /// Appointment status.
-    pub status: String,
-    /// Status date as given.
-    pub status_date: String,
 }
 
 /// Yes or no.

@@ -107,18 +107,7 @@ pub fn validate(input: &CaseInput, as_of: Date, reference: &Reference) -> Result
         .object("errors_and_omissions", input.errors_and_omissions.as_ref())
         .map(|e| errors_and_omissions(&mut c, e, as_of, states.as_deref(), reference));
     let banking = c.object("banking", input.banking.as_ref()).map(|b| banking(&mut c, b));
-    let appointments = input
-        .appointments
-        .iter()
-        .map(|a| Appointment {
-            holder: a.holder.clone(),
-            state: a.state.clone(),
-            line_of_authority: a.line_of_authority.clone(),
-            company: a.company.clone(),
-            status: a.status.clone(),
-            status_date: a.status_date.clone(),
-        })
-        .collect();
+    let appointments = input.appointments.clone();
 
     match (case_key, agency, principal, contact, licenses, background, eo, banking) {
         (

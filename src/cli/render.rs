@@ -111,6 +111,9 @@ pub(crate) fn write_packet(
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let mut entries = Vec::with_capacity(docs.len());
     for doc in docs {
+        for warning in &doc.warnings {
+            eprintln!("warning: {}: {warning}", doc.kind.slug());
+        }
         let step = entries.len() + 1;
         let file = format!("{step:02}-{}.pdf", doc.kind.slug());
         write_atomic(&out.join(&file), &doc.pdf)?;

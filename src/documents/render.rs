@@ -93,6 +93,8 @@ impl Renderer {
             .ok_or(RenderError::MissingTemplate { kind, path: kind.template() })?;
         let world = self.world.with_document(main, data, as_of);
         let compiled = typst::compile::<PagedDocument>(&world);
+        let warnings: Vec<String> =
+            describe(&world, &compiled.warnings).lines().filter(|l| !l.is_empty()).map(str::to_owned).collect();
         let document = compiled.output.map_err(|diags| RenderError::Compile { kind, message: describe(&world, &diags) })?;
 
         let options = PdfOptions {
@@ -122,6 +124,7 @@ impl Renderer {
             signature,
             sha256,
             pdf,
+            warnings,
         })
     }
 
