@@ -18,5 +18,6 @@ pub mod case;
 pub mod cli;
 pub mod documents;
 pub mod money;
+pub mod packet;
 pub mod reference;
 pub mod templates;

@@ -1,0 +1,8 @@
+/*!
+The packet: the steps a producer goes through and the rules that decide
+whether an action is allowed. Pure functions over plain types; no I/O.
+*/
+
+mod signer_name;
+
+pub use signer_name::{NameMismatch, SignerName, normalize_name};
