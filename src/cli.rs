@@ -9,6 +9,7 @@ an exit code in one place:
 
 mod bench;
 mod demo;
+mod keys;
 mod render;
 
 use std::path::PathBuf;
@@ -52,6 +53,8 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Measure rendering speed: one document and a whole packet, warm and cold.
     Bench(bench::BenchArgs),
+    /// Manage signing keys (`keys init` creates development keys).
+    Keys(keys::KeysArgs),
 }
 
 /// Options shared by the commands that render.
@@ -107,6 +110,7 @@ pub fn run() -> ExitCode {
         Command::Render(args) => render::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Keys(args) => keys::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

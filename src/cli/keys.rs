@@ -1,0 +1,53 @@
+//! `inkseal keys init`: development signing keys.
+
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use super::Failure;
+use crate::pki::Algorithm;
+use crate::signing::{KeyError, init_dev_keys};
+
+/// Arguments of `inkseal keys`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct KeysArgs {
+    #[command(subcommand)]
+    command: KeysCommand,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum KeysCommand {
+    /// Create a development root CA and a document-signing certificate issued
+    /// by it (key usage digitalSignature + nonRepudiation, extended key usage
+    /// documentSigning). Private keys are written with mode 0600 and are
+    /// ignored by git. Not for production: production loads its own key and
+    /// chain.
+    Init {
+        /// Folder to write root-ca.pem, root-ca-key.pem, signing.pem and signing-key.pem into.
+        #[arg(long, value_name = "DIR", default_value = "keys")]
+        dir: PathBuf,
+        /// Signature algorithm. Ed25519 is the design; P-256 for validators
+        /// that cannot check Ed25519 (poppler/NSS, OpenSSL `cms -verify`, many desktop readers).
+        #[arg(long, value_enum, default_value_t = Algorithm::Ed25519)]
+        algorithm: Algorithm,
+        /// Replace existing development keys.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+pub(crate) fn run(args: &KeysArgs) -> Result<(), Failure> {
+    match &args.command {
+        KeysCommand::Init { dir, algorithm, force } => {
+            let files = init_dev_keys(dir, *algorithm, SystemTime::now(), *force).map_err(|e| match e {
+                KeyError::Exists(_) => Failure::Invalid(e.to_string()),
+                other => Failure::Failed(other.into()),
+            })?;
+            println!("Created development keys ({}), NOT for production:", algorithm.name());
+            println!("  root CA certificate      {}", files.root_cert.display());
+            println!("  root CA private key      {} (mode 0600)", files.root_key.display());
+            println!("  signing certificate      {}", files.signing_cert.display());
+            println!("  signing private key      {} (mode 0600)", files.signing_key.display());
+            Ok(())
+        }
+    }
+}
