@@ -42,6 +42,8 @@ fn example_renders_five_documents_in_step_order_with_manifest() {
         assert!(!doc["template_version"].as_str().unwrap().is_empty());
         let info = Command::new("pdfinfo").arg(out.join(doc["file"].as_str().unwrap())).output().unwrap();
         let info = String::from_utf8_lossy(&info.stdout);
+        let title = info.lines().find_map(|l| l.strip_prefix("Title:")).map(str::trim);
+        assert_eq!(title, doc["title"].as_str(), "the template's title and the catalog's agree");
         let pages = info.lines().find_map(|l| l.strip_prefix("Pages:")).map(str::trim);
         assert_eq!(pages, Some(doc["page_count"].to_string().as_str()), "{info}");
         match doc["action"].as_str().unwrap() {

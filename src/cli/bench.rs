@@ -13,7 +13,7 @@ use anyhow::Context as _;
 
 use super::{EXAMPLE_AS_OF, EXAMPLE_CASE, Failure};
 use crate::case::{CaseInput, parse_input, validate};
-use crate::documents::{DocumentKind, Renderer, SigningChoices};
+use crate::documents::{DocumentKind, SigningChoices};
 
 /// Arguments of `inkseal bench`.
 #[derive(clap::Args, Debug)]
@@ -24,11 +24,13 @@ pub(crate) struct BenchArgs {
     /// Whole-process iterations per cold measurement (0 skips them).
     #[arg(long, default_value_t = 10)]
     cold_iterations: usize,
+    #[command(flatten)]
+    templates: super::TemplateArgs,
 }
 
 pub(crate) fn run(args: &BenchArgs) -> Result<(), Failure> {
     let as_of = super::as_of(Some(EXAMPLE_AS_OF))?;
-    let renderer = Renderer::embedded().context("loading templates")?;
+    let renderer = args.templates.renderer()?;
     let base = parse_input(EXAMPLE_CASE.as_bytes()).map_err(Failure::Case)?;
     let cases = (0..args.iterations.max(1) + 1)
         .map(|i| validate(&variant(&base, i), as_of, renderer.reference()).map_err(Failure::Case))
@@ -50,6 +52,9 @@ pub(crate) fn run(args: &BenchArgs) -> Result<(), Failure> {
         renderer.render_packet(&cases[i + 1], &choices, as_of).map(drop).context("render packet")
     })?;
     report("warm: packet (5 documents)", &times);
+    if let Some(peak) = peak_rss_mib() {
+        println!("{:<40} {peak:>8.0} MiB", "peak memory (RSS) after warm runs");
+    }
 
     if args.cold_iterations > 0 {
         let dir = tempfile::tempdir().context("temporary folder")?;
@@ -87,6 +92,13 @@ fn cold(exe: &Path, case: &Path, out: &Path, only: Option<&str>) -> anyhow::Resu
     let output = cmd.output().context("running inkseal render")?;
     anyhow::ensure!(output.status.success(), "inkseal render failed: {}", String::from_utf8_lossy(&output.stderr));
     Ok(())
+}
+
+/// Peak resident set size of this process, from `/proc/self/status` (Linux).
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: f64 = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kib / 1024.0)
 }
 
 fn measure(n: usize, mut f: impl FnMut(usize) -> anyhow::Result<()>) -> anyhow::Result<Vec<Duration>> {

@@ -1,6 +1,8 @@
 //! Compiling one document to PDF/A and reading back what the signing step
 //! needs: the template version and where the signature line landed.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use sha2::{Digest, Sha256};
 use time::Date;
 use typst::World;
@@ -21,6 +23,13 @@ use crate::case::Case;
 use crate::reference::Reference;
 use crate::templates::TemplateSet;
 
+/// How many renders pass between two sweeps of Typst's memo cache. A sweep
+/// costs tens of milliseconds and throws away warm layouts, so it is rare;
+/// entries unused for [`CACHE_MAX_AGE`] sweeps go, which bounds memory in a
+/// long-running service.
+const RENDERS_PER_SWEEP: usize = 32;
+const CACHE_MAX_AGE: usize = 2;
+
 /// Label of the `metadata` carrying a template's version string.
 const VERSION_LABEL: &str = "template-version";
 /// Label of the `metadata` placed at the top-left corner of the signature
@@ -33,6 +42,7 @@ pub struct Renderer {
     templates: TemplateSet,
     reference: Reference,
     world: TemplateWorld,
+    renders: AtomicUsize,
 }
 
 impl Renderer {
@@ -58,7 +68,7 @@ impl Renderer {
                 return Err(RenderError::MissingTemplate { kind, path });
             }
         }
-        Ok(Self { templates, reference, world })
+        Ok(Self { templates, reference, world, renders: AtomicUsize::new(0) })
     }
 
     /// The reference data (fees, E&O minimums, questions) of this template set.
@@ -114,6 +124,9 @@ impl Renderer {
             Action::Sign => Some(signature_rect(&document).ok_or(RenderError::MissingSignatureField { kind })?),
             Action::Review => None,
         };
+        if self.renders.fetch_add(1, Ordering::Relaxed) % RENDERS_PER_SWEEP == RENDERS_PER_SWEEP - 1 {
+            typst::comemo::evict(CACHE_MAX_AGE);
+        }
         let sha256 = hex::encode(Sha256::digest(&pdf));
         Ok(RenderedDocument {
             kind,
@@ -138,13 +151,7 @@ impl Renderer {
         choices: &SigningChoices,
         as_of: Date,
     ) -> Result<Vec<RenderedDocument>, RenderError> {
-        let docs = super::documents_for(case)
-            .into_iter()
-            .map(|kind| self.render(case, kind, choices, as_of))
-            .collect();
-        // Bound Typst's memo cache: entries unused for a few packets go.
-        typst::comemo::evict(16);
-        docs
+        super::documents_for(case).into_iter().map(|kind| self.render(case, kind, choices, as_of)).collect()
     }
 }
 
