@@ -7,6 +7,8 @@ production key and chain before the service starts; [`init_dev_keys`]
 creates a development root CA and a document-signing certificate.
 */
 
+mod cms;
 mod keys;
 
+pub use cms::{CmsError, EssCertIdV2, ID_AA_SIGNING_CERTIFICATE_V2, SigningCertificateV2, digest, digest_algorithm, sign_detached};
 pub use keys::{DOCUMENT_SIGNING, DevKeyFiles, KeyError, SigningIdentity, SigningKey, TrustStore, init_dev_keys};
