@@ -19,6 +19,7 @@ pub mod cli;
 pub mod documents;
 pub mod money;
 pub mod packet;
+pub mod pdf;
 pub mod pki;
 pub mod reference;
 pub mod signing;

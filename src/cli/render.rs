@@ -9,6 +9,7 @@ use time::Date;
 use super::{Failure, TemplateArgs, as_of};
 use crate::case::{CaseErrors, parse_case};
 use crate::documents::{Action, DocumentKind, RenderedDocument, Renderer, SignatureRect, SigningChoices};
+use crate::signing::into_review_copy;
 
 /// Arguments of `inkseal render`.
 #[derive(clap::Args, Debug)]
@@ -84,9 +85,11 @@ pub(crate) fn run(args: &RenderArgs) -> Result<(), Failure> {
     };
     let docs = kinds
         .into_iter()
-        .map(|kind| renderer.render(&case, kind, &SigningChoices::default(), as_of))
-        .collect::<Result<Vec<_>, _>>()
-        .context("rendering failed")?;
+        .map(|kind| {
+            let doc = renderer.render(&case, kind, &SigningChoices::default(), as_of).context("rendering failed")?;
+            into_review_copy(doc).context("adding the signature field failed")
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let manifest = write_packet(&args.out, &case.case_key, as_of, &renderer, &docs)?;
     for entry in &manifest.documents {
         println!("{}", args.out.join(&entry.file).display());
