@@ -11,6 +11,7 @@ mod bench;
 mod demo;
 mod keys;
 mod render;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -55,6 +56,10 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Manage signing keys (`keys init` creates development keys).
     Keys(keys::KeysArgs),
+    /// Verify signed PDFs: exit 0 when every file is valid, 1 when any
+    /// signature is invalid, untrusted, missing or the file changed after
+    /// signing, 2 when a file cannot be read as PDF.
+    Verify(verify::VerifyArgs),
 }
 
 /// Options shared by the commands that render.
@@ -86,6 +91,8 @@ pub(crate) enum Failure {
     Invalid(String),
     /// The work itself failed (exit 1).
     Failed(anyhow::Error),
+    /// The command already reported everything; exit with this code.
+    Silent(u8),
 }
 
 impl From<anyhow::Error> for Failure {
@@ -111,6 +118,7 @@ pub fn run() -> ExitCode {
         Command::Demo(args) => demo::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::Keys(args) => keys::run(&args),
+        Command::Verify(args) => verify::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -126,6 +134,7 @@ pub fn run() -> ExitCode {
             eprintln!("error: {message}");
             ExitCode::from(2)
         }
+        Err(Failure::Silent(code)) => ExitCode::from(code),
         Err(Failure::Failed(err)) => {
             eprintln!("error: {err:#}");
             ExitCode::from(1)

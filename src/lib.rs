@@ -24,3 +24,4 @@ pub mod pki;
 pub mod reference;
 pub mod signing;
 pub mod templates;
+pub mod verify;

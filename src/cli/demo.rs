@@ -12,6 +12,7 @@ use super::{EXAMPLE_AS_OF, EXAMPLE_CASE, Failure, TemplateArgs, as_of};
 use crate::case::parse_case;
 use crate::documents::{Action, SigningChoices};
 use crate::pki::Algorithm;
+use crate::verify::verify_pdf;
 use crate::signing::{DevKeyFiles, SealInfo, SigningIdentity, TrustStore, init_dev_keys, into_review_copy, seal};
 
 /// Arguments of `inkseal demo`.
@@ -80,6 +81,7 @@ pub(crate) fn run(args: &DemoArgs) -> Result<(), Failure> {
         .context("adding signature fields failed")?;
     let rendered = started.elapsed();
     let principal = case.principal.full_name();
+    let roots = TrustStore::load(&[&files.root_cert]).context("reading the development root")?.roots().to_vec();
     let now = OffsetDateTime::now_utc();
     let review_dir = args.out.join("review");
     let manifest = super::render::write_packet(&review_dir, &case.case_key, as_of, &renderer, &docs)?;
@@ -105,11 +107,17 @@ pub(crate) fn run(args: &DemoArgs) -> Result<(), Failure> {
             Action::Sign => "signed",
             Action::Review => "sealed",
         };
-        println!("  {}. {:<44} {:<6} {}", entry.step, entry.title, verb, path.display());
+        let report = verify_pdf(&signed, &roots).context("verifying")?;
+        let verdict = if report.valid { "verified" } else { "FAILED VERIFICATION" };
+        println!("  {}. {:<44} {:<6} {:<8} {}", entry.step, entry.title, verb, verdict, path.display());
+        if !report.valid {
+            return Err(Failure::Failed(anyhow::anyhow!("{} did not verify: {:?}", path.display(), report)));
+        }
     }
     let root = args.out.join("root.pem");
     std::fs::copy(&files.root_cert, &root).with_context(|| format!("writing {}", root.display()))?;
     println!("Review copies: {}", review_dir.display());
     println!("Development root certificate (trust it to validate): {}", root.display());
+    println!("Check them yourself: inkseal verify {}/*.pdf --trust {}", args.out.display(), root.display());
     Ok(())
 }
