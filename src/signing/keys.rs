@@ -27,6 +27,9 @@ use crate::pki::{self, Algorithm, PkiError};
 /// `id-kp-documentSigning` (RFC 9336).
 pub const DOCUMENT_SIGNING: der::oid::ObjectIdentifier = der::oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.36");
 
+/// `id-kp-emailProtection` (RFC 5280).
+const EMAIL_PROTECTION: der::oid::ObjectIdentifier = der::oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.4");
+
 const ROOT_YEARS: u64 = 10;
 const SIGNING_YEARS: u64 = 3;
 const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
@@ -196,7 +199,9 @@ impl BuilderProfile for DevProfile {
         } else {
             ext.push(BasicConstraints { ca: false, path_len_constraint: None }.to_extension(subject, &ext)?);
             ext.push(KeyUsage(KeyUsages::DigitalSignature | KeyUsages::NonRepudiation).to_extension(subject, &ext)?);
-            ext.push(ExtendedKeyUsage(vec![DOCUMENT_SIGNING]).to_extension(subject, &ext)?);
+            // documentSigning for what it is; emailProtection because NSS
+            // (poppler's pdfsig) validates signers with the e-mail signer usage.
+            ext.push(ExtendedKeyUsage(vec![DOCUMENT_SIGNING, EMAIL_PROTECTION]).to_extension(subject, &ext)?);
         }
         Ok(ext)
     }
