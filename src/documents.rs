@@ -20,7 +20,7 @@ use serde::Serialize;
 pub use catalog::{Action, DocumentKind, documents_for, select};
 pub use choices::{EntityType, LlcClass, SigningChoices, TaxClassification};
 pub use data::{DATA_PATH, long_date};
-pub use render::Renderer;
+pub use render::{Renderer, StampData};
 
 use crate::reference::ReferenceError;
 

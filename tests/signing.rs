@@ -289,7 +289,7 @@ fn attack_shadow_hide_and_replace() {
     let trust = TrustStore::load(&[&files.root_cert]).unwrap();
     let id = SigningIdentity::load(&files.signing_key, &files.signing_cert, &trust, SystemTime::now()).unwrap();
     let info = SealInfo { signer_name: "Charles Ray", reason: "Signed", time: time::OffsetDateTime::now_utc() };
-    let signed = seal(&with_hidden, &info, &id).unwrap();
+    let signed = seal(&with_hidden, &info, &id, None).unwrap();
     assert!(verify_pdf(&signed, trust.roots()).unwrap().valid, "signed with a hidden stream, still valid");
 
     let base = Base::read(&signed).unwrap();
@@ -334,7 +334,7 @@ fn attack_certificate_expired_at_signing_time() {
     let d = demo("ed25519");
     let review = std::fs::read(d.out.join("review").join("05-w9.pdf")).unwrap();
     let info = SealInfo { signer_name: "Charles Ray", reason: "Signed", time: time::OffsetDateTime::now_utc() };
-    let signed = seal(&review, &info, &id).unwrap();
+    let signed = seal(&review, &info, &id, None).unwrap();
     let report = verify_pdf(&signed, trust.roots()).unwrap();
     assert_invalid(&report, "is not valid at that time");
     assert!(report.signatures[0].integrity);
@@ -355,5 +355,33 @@ fn verifier_never_panics_on_truncations_and_mutations() {
         if let Ok(r) = verify_pdf(&bytes, &s.roots) {
             assert!(!r.valid || bytes == s.bytes, "a mutated file must never be valid");
         }
+    }
+}
+
+#[test]
+fn sign_documents_carry_a_visible_stamp_and_review_documents_do_not() {
+    let d = demo("ed25519");
+    for pdf in signed_files(&d.out) {
+        let text = flat(&pdftotext(&pdf));
+        let review = flat(&pdftotext(&d.out.join("review").join(pdf.file_name().unwrap())));
+        assert!(!review.contains("Electronically signed"), "{}", pdf.display());
+        let is_addendum = pdf.to_string_lossy().contains("addendum");
+        assert_eq!(text.contains("Electronically signed"), !is_addendum, "{}: {text}", pdf.display());
+        if !is_addendum {
+            assert!(text.contains(" UTC"), "stamp time in {}", pdf.display());
+            let id_at = text.find("UTC ID ").unwrap_or_else(|| panic!("no stamp id in {text}"));
+            let id = &text[id_at + 7..id_at + 16];
+            assert!(id.chars().enumerate().all(|(i, c)| if i == 4 { c == '-' } else { c.is_ascii_hexdigit() }), "{id}");
+        }
+    }
+}
+
+#[test]
+fn ed25519_documents_declare_the_iso_32002_extension() {
+    for (alg, expected) in [("ed25519", true), ("p256", false)] {
+        let d = demo(alg);
+        let bytes = std::fs::read(d.out.join("01-code-of-conduct.pdf")).unwrap();
+        let declared = bytes.windows(5).any(|w| w == b"/ISO_") && bytes.windows(21).any(|w| w == b"/ExtensionLevel 32002");
+        assert_eq!(declared, expected, "{alg}");
     }
 }

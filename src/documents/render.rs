@@ -31,6 +31,24 @@ const RENDERS_PER_SWEEP: usize = 32;
 const CACHE_MAX_AGE: usize = 2;
 
 /// Label of the `metadata` carrying a template's version string.
+/// Where the stamp template finds its data.
+const STAMP_DATA_PATH: &str = "/data/stamp.json";
+
+/// What the visible signature stamp shows.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct StampData {
+    /// The typed signature (the principal's name as typed).
+    pub name: String,
+    /// The signing time, e.g. "2026-12-03 14:40:17 UTC".
+    pub time: String,
+    /// A short signature id.
+    pub id: String,
+    /// Field width in points.
+    pub width: f64,
+    /// Field height in points.
+    pub height: f64,
+}
+
 const VERSION_LABEL: &str = "template-version";
 /// Label of the `metadata` placed at the top-left corner of the signature
 /// box; its value is `(width: <pt>, height: <pt>)`.
@@ -139,6 +157,25 @@ impl Renderer {
             pdf,
             warnings,
         })
+    }
+
+    /// Renders the visible signature stamp (`stamp.typ`) as a one-page PDF
+    /// the size of the signature field, for the sealer to import.
+    ///
+    /// # Errors
+    /// When the stamp template fails to compile or export.
+    pub fn render_stamp(&self, stamp: &StampData) -> Result<Vec<u8>, RenderError> {
+        let kind = DocumentKind::CodeOfConduct; // only used to label errors
+        let main = project_file("/stamp.typ").ok_or(RenderError::MissingTemplate { kind, path: "stamp.typ".into() })?;
+        let data = serde_json::to_vec(stamp).unwrap_or_default();
+        let world = self.world.with_data(main, STAMP_DATA_PATH, data, Date::MIN);
+        let document = typst::compile::<PagedDocument>(&world)
+            .output
+            .map_err(|diags| RenderError::Compile { kind, message: format!("stamp: {}", describe(&world, &diags)) })?;
+        // Untagged: marked content would point into a structure tree the
+        // stamp does not bring along when imported as a form XObject.
+        let options = PdfOptions { tagged: false, ..PdfOptions::default() };
+        typst_pdf::pdf(&document, &options).map_err(|diags| RenderError::Export { kind, message: describe(&world, &diags) })
     }
 
     /// Renders every document a case gets, in step order.

@@ -84,7 +84,13 @@ impl TemplateWorld {
 
     /// A world for one render.
     pub(crate) fn with_document(&self, main: FileId, data: Vec<u8>, today: Date) -> DocumentWorld<'_> {
-        DocumentWorld { base: self, main, data: Bytes::new(data), today }
+        DocumentWorld { base: self, main, data_id: self.data_id, data: Bytes::new(data), today }
+    }
+
+    /// A world whose data file lives at another path (the stamp's).
+    pub(crate) fn with_data(&self, main: FileId, path: &str, data: Vec<u8>, today: Date) -> DocumentWorld<'_> {
+        let data_id = project_file(path).unwrap_or(self.data_id);
+        DocumentWorld { base: self, main, data_id, data: Bytes::new(data), today }
     }
 
     /// Whether the set has a source at `id`.
@@ -97,6 +103,7 @@ impl TemplateWorld {
 pub(crate) struct DocumentWorld<'a> {
     base: &'a TemplateWorld,
     main: FileId,
+    data_id: FileId,
     data: Bytes,
     today: Date,
 }
@@ -126,7 +133,7 @@ impl World for DocumentWorld<'_> {
     }
 
     fn file(&self, id: FileId) -> FileResult<Bytes> {
-        if id == self.base.data_id {
+        if id == self.data_id {
             return Ok(self.data.clone());
         }
         if !matches!(id.root(), VirtualRoot::Project) {

@@ -124,6 +124,13 @@ pub struct SealInfo<'a> {
     pub time: OffsetDateTime,
 }
 
+/// The visible stamp for a sign document: a one-page PDF to import as the
+/// widget's appearance (see `Renderer::render_stamp`).
+pub struct Stamp<'a> {
+    /// The stamp PDF.
+    pub pdf: &'a [u8],
+}
+
 /// A document with its signature update written and `/Contents` still zero.
 pub struct Prepared {
     bytes: Vec<u8>,
@@ -135,7 +142,12 @@ pub struct Prepared {
 ///
 /// # Errors
 /// When the review copy has no unsigned signature field or cannot be read.
-pub fn prepare(review: &[u8], info: &SealInfo<'_>, algorithm: Algorithm) -> Result<Prepared, SealError> {
+pub fn prepare(
+    review: &[u8],
+    info: &SealInfo<'_>,
+    algorithm: Algorithm,
+    stamp: Option<&Stamp<'_>>,
+) -> Result<Prepared, SealError> {
     let base = Base::read(review)?;
     let catalog = base.dictionary(base.root)?;
     let form_id = catalog.get(b"AcroForm").and_then(Object::as_reference).map_err(|_| SealError::NoField)?;
@@ -165,6 +177,21 @@ pub fn prepare(review: &[u8], info: &SealInfo<'_>, algorithm: Algorithm) -> Resu
 
     let mut field = base.dictionary(field_id)?;
     field.set("V", reference(sig));
+    if let Some(stamp) = stamp {
+        let (w, h) = field_size(&field);
+        if w > 0.0 && h > 0.0 {
+            let form = super::stamp::import_as_form(stamp.pdf, w, h, &mut update)?;
+            let mut ap = Dictionary::new();
+            ap.set("N", reference(form));
+            field.set("AP", Object::Dictionary(ap));
+        }
+    }
+    if algorithm == Algorithm::Ed25519 {
+        // ISO/TS 32002: Ed25519 in PDF signatures is a PDF 2.0 extension.
+        let mut catalog = catalog;
+        catalog.set("Extensions", iso_32002_extension());
+        update.put(base.root.0, &Object::Dictionary(catalog));
+    }
     update.put(field_id.0, &Object::Dictionary(field));
     form.set("SigFlags", Object::Integer(3)); // SignaturesExist + AppendOnly
     update.put(form_id.0, &Object::Dictionary(form));
@@ -207,10 +234,40 @@ impl Prepared {
 ///
 /// # Errors
 /// When the review copy cannot be read or has no unsigned field.
-pub fn seal(review: &[u8], info: &SealInfo<'_>, identity: &SigningIdentity) -> Result<Vec<u8>, SealError> {
-    let prepared = prepare(review, info, identity.key().algorithm())?;
+pub fn seal(
+    review: &[u8],
+    info: &SealInfo<'_>,
+    identity: &SigningIdentity,
+    stamp: Option<&Stamp<'_>>,
+) -> Result<Vec<u8>, SealError> {
+    let prepared = prepare(review, info, identity.key().algorithm(), stamp)?;
     let cms = sign_detached(identity.key(), identity.certificate(), identity.chain(), &prepared.message_digest())?;
     prepared.assemble(&cms)
+}
+
+fn field_size(field: &Dictionary) -> (f64, f64) {
+    let nums: Vec<f64> = field
+        .get(b"Rect")
+        .and_then(Object::as_array)
+        .map(|a| a.iter().filter_map(|o| o.as_float().ok().map(f64::from).or_else(|| o.as_i64().ok().map(|i| i as f64))).collect())
+        .unwrap_or_default();
+    match nums[..] {
+        [x1, y1, x2, y2] => ((x2 - x1).abs(), (y2 - y1).abs()),
+        _ => (0.0, 0.0),
+    }
+}
+
+/// `<< /ISO_ [<< /Type /DeveloperExtensions /BaseVersion /2.0 /ExtensionLevel 32002 … >>] >>`.
+fn iso_32002_extension() -> Object {
+    let mut ext = Dictionary::new();
+    ext.set("Type", name("DeveloperExtensions"));
+    ext.set("BaseVersion", name("2.0"));
+    ext.set("ExtensionLevel", Object::Integer(32002));
+    ext.set("ExtensionRevision", text(":2022"));
+    ext.set("URL", text("https://www.iso.org/standard/45874.html"));
+    let mut exts = Dictionary::new();
+    exts.set("ISO_", Object::Array(vec![Object::Dictionary(ext)]));
+    Object::Dictionary(exts)
 }
 
 fn unsigned_field(base: &Base, form: &Dictionary) -> Option<ObjectId> {
