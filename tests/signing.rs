@@ -137,29 +137,33 @@ fn verify_cli_exit_codes_and_json() {
 
 #[test]
 fn our_verifier_accepts_a_pyhanko_signature_only_when_its_root_is_trusted() {
-    let d = demo("p256");
-    let review = d.out.join("review").join("05-w9.pdf");
-    let signed = d.out.join("pyhanko-signed.pdf");
-    let o = Command::new("pyhanko")
-        .args(["sign", "addsig", "--field", "Signature", "--use-pades", "pemder", "--no-pass", "--key"])
-        .arg(d.keys.join("signing-key.pem"))
-        .arg("--cert")
-        .arg(d.keys.join("signing.pem"))
-        .arg("--chain")
-        .arg(d.keys.join("root-ca.pem"))
-        .arg(&review)
-        .arg(&signed)
-        .output()
-        .expect("pyHanko is not installed");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let bytes = std::fs::read(&signed).unwrap();
-    let trusted = verify_pdf(&bytes, &roots(&d.out.join("root.pem"))).unwrap();
-    assert!(trusted.valid, "{trusted:#?}");
-    let other = demo("p256");
-    let untrusted = verify_pdf(&bytes, &roots(&other.out.join("root.pem"))).unwrap();
-    assert!(!untrusted.valid);
-    assert!(!untrusted.signatures[0].trusted);
-    assert!(untrusted.signatures[0].integrity);
+    // pyHanko signs with keys made by `inkseal keys init` (so they must be
+    // readable by other tools), for both algorithms.
+    for alg in ["p256", "ed25519"] {
+        let d = demo(alg);
+        let review = d.out.join("review").join("05-w9.pdf");
+        let signed = d.out.join("pyhanko-signed.pdf");
+        let o = Command::new("pyhanko")
+            .args(["sign", "addsig", "--field", "Signature", "--use-pades", "pemder", "--no-pass", "--key"])
+            .arg(d.keys.join("signing-key.pem"))
+            .arg("--cert")
+            .arg(d.keys.join("signing.pem"))
+            .arg("--chain")
+            .arg(d.keys.join("root-ca.pem"))
+            .arg(&review)
+            .arg(&signed)
+            .output()
+            .expect("pyHanko is not installed");
+        assert!(o.status.success(), "{alg}: {}", String::from_utf8_lossy(&o.stderr));
+        let bytes = std::fs::read(&signed).unwrap();
+        let trusted = verify_pdf(&bytes, &roots(&d.out.join("root.pem"))).unwrap();
+        assert!(trusted.valid, "{alg}: {trusted:#?}");
+        let other = demo(alg);
+        let untrusted = verify_pdf(&bytes, &roots(&other.out.join("root.pem"))).unwrap();
+        assert!(!untrusted.valid, "{alg}");
+        assert!(!untrusted.signatures[0].trusted);
+        assert!(untrusted.signatures[0].integrity);
+    }
 }
 
 // ---- attacks ----

@@ -24,6 +24,10 @@ pub(crate) struct BenchArgs {
     /// Whole-process iterations per cold measurement (0 skips them).
     #[arg(long, default_value_t = 10)]
     cold_iterations: usize,
+    /// Iterations for sealing and verifying one document, with Ed25519 and
+    /// P-256, beside pyHanko on the same PDF when it is installed (0 skips).
+    #[arg(long, default_value_t = 200)]
+    signing_iterations: usize,
     #[command(flatten)]
     templates: super::TemplateArgs,
 }
@@ -56,6 +60,10 @@ pub(crate) fn run(args: &BenchArgs) -> Result<(), Failure> {
         println!("{:<40} {peak:>8.0} MiB", "peak memory (RSS) after warm runs");
     }
 
+    if args.signing_iterations > 0 {
+        signing(&renderer, &cases[0], as_of, args.signing_iterations)?;
+    }
+
     if args.cold_iterations > 0 {
         let dir = tempfile::tempdir().context("temporary folder")?;
         let case_path = dir.path().join("case.json");
@@ -67,6 +75,73 @@ pub(crate) fn run(args: &BenchArgs) -> Result<(), Failure> {
         report("cold process: packet (5 documents)", &packet);
     }
     Ok(())
+}
+
+/// Seals and verifies the New Mexico addendum (an invisible signature, as
+/// pyHanko makes on that field) and compares with pyHanko in this run.
+fn signing(renderer: &crate::documents::Renderer, case: &crate::case::Case, as_of: time::Date, n: usize) -> Result<(), Failure> {
+    use crate::pki::Algorithm;
+    use crate::signing::{DevKeyFiles, SealInfo, SigningIdentity, TrustStore, init_dev_keys, into_review_copy, seal};
+
+    let doc = renderer.render(case, DocumentKind::NewMexicoAddendum, &SigningChoices::default(), as_of).context("render")?;
+    let review = into_review_copy(doc).context("signature field")?.pdf;
+    let dir = tempfile::tempdir().context("temporary folder")?;
+    let review_path = dir.path().join("review.pdf");
+    std::fs::write(&review_path, &review).context("writing the review copy")?;
+    println!();
+    println!("{:<40} {:>8} {:>8} {:>8} {:>8}", "sealing and verifying (one document)", "median", "p90", "p99", "min");
+    for algorithm in [Algorithm::Ed25519, Algorithm::P256] {
+        let keys = dir.path().join(format!("{algorithm:?}"));
+        let files: DevKeyFiles = init_dev_keys(&keys, algorithm, std::time::SystemTime::now(), false).context("keys")?;
+        let trust = TrustStore::load(&[&files.root_cert]).context("root")?;
+        let identity = SigningIdentity::load(&files.signing_key, &files.signing_cert, &trust, std::time::SystemTime::now())
+            .context("identity")?;
+        let info = SealInfo { signer_name: "Charles Ray", reason: "Reviewed and sealed", time: time::OffsetDateTime::now_utc() };
+        let mut signed = Vec::new();
+        let seal_times = measure(n, |_| {
+            signed = seal(&review, &info, &identity, None).context("seal")?;
+            Ok(())
+        })?;
+        let verify_times = measure(n, |_| {
+            let report = crate::verify::verify_pdf(&signed, trust.roots()).context("verify")?;
+            anyhow::ensure!(report.valid, "our own signature did not verify");
+            Ok(())
+        })?;
+        report(&format!("inkseal seal, {}", algorithm.name()), &seal_times);
+        report(&format!("inkseal verify, {}", algorithm.name()), &verify_times);
+        let median = |t: &[Duration]| t.get(t.len() / 2).map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+        match pyhanko(&review_path, &files, n.min(50)) {
+            Some((sign_ms, validate_ms)) => {
+                println!("{:<40} {sign_ms:>8.2}   (inkseal is {:.0}x faster)", format!("pyHanko sign, {}", algorithm.name()), sign_ms / median(&seal_times));
+                println!(
+                    "{:<40} {validate_ms:>8.2}   (inkseal is {:.0}x faster)",
+                    format!("pyHanko validate, {}", algorithm.name()),
+                    validate_ms / median(&verify_times)
+                );
+            }
+            None => println!("(pyHanko not installed: `pip install pyhanko pyhanko-cli` to compare)"),
+        }
+    }
+    Ok(())
+}
+
+/// Medians of pyHanko signing and validating the same PDF, in-process.
+fn pyhanko(review: &Path, files: &crate::signing::DevKeyFiles, n: usize) -> Option<(f64, f64)> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/pyhanko_bench.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .arg(review)
+        .arg(&files.signing_key)
+        .arg(&files.signing_cert)
+        .arg(&files.root_cert)
+        .arg(n.to_string())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+    Some((json["sign_ms"].as_f64()?, json["validate_ms"].as_f64()?))
 }
 
 /// The example case with new names and key for iteration `i`.
@@ -117,5 +192,5 @@ fn report(name: &str, sorted: &[Duration]) {
         let idx = ((sorted.len() as f64 - 1.0) * q).round() as usize;
         sorted.get(idx).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
     };
-    println!("{name:<40} {:>8.1} {:>8.1} {:>8.1} {:>8.1}", pick(0.5), pick(0.9), pick(0.99), pick(0.0));
+    println!("{name:<40} {:>8.2} {:>8.2} {:>8.2} {:>8.2}", pick(0.5), pick(0.9), pick(0.99), pick(0.0));
 }

@@ -142,7 +142,11 @@ impl SigningKey {
 
     fn to_pkcs8_pem(&self) -> Result<String, KeyError> {
         let pem = match self {
-            SigningKey::Ed25519(k) => k.to_pkcs8_pem(LineEnding::LF),
+            // PKCS #8 v1 (RFC 8410 without the optional public key): what
+            // OpenSSL, Python's cryptography (pyHanko) and others all read.
+            SigningKey::Ed25519(k) => {
+                ed25519_dalek::pkcs8::KeypairBytes { secret_key: k.to_bytes(), public_key: None }.to_pkcs8_pem(LineEnding::LF)
+            }
             SigningKey::P256(k) => k.to_pkcs8_pem(LineEnding::LF),
         }
         .map_err(|e| KeyError::Build(e.to_string()))?;
