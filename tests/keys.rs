@@ -54,3 +54,32 @@ fn private_keys_are_ignored_by_git() {
     let ignore = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".gitignore")).unwrap();
     assert!(ignore.lines().any(|l| l.trim() == "/keys/*-key.pem"), "keys/*-key.pem must be ignored");
 }
+
+#[test]
+fn keys_check_refuses_what_production_must_not_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    assert!(inkseal(&["keys", "init", "--dir", keys.to_str().unwrap()]).status.success());
+    let (key, cert, root) = (keys.join("signing-key.pem"), keys.join("signing.pem"), keys.join("root-ca.pem"));
+    let check = |key: &std::path::Path, cert: &std::path::Path, root: &std::path::Path| {
+        inkseal(&["keys", "check", "--key", key.to_str().unwrap(), "--cert", cert.to_str().unwrap(), "--trust", root.to_str().unwrap()])
+    };
+    let ok = check(&key, &cert, &root);
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(String::from_utf8_lossy(&ok.stdout).starts_with("OK: Ed25519 key"));
+
+    let mismatch = check(&keys.join("root-ca-key.pem"), &cert, &root);
+    assert_eq!(mismatch.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&mismatch.stderr).contains("does not match the certificate"));
+
+    let other = dir.path().join("other");
+    assert!(inkseal(&["keys", "init", "--dir", other.to_str().unwrap()]).status.success());
+    let untrusted = check(&key, &cert, &other.join("root-ca.pem"));
+    assert_eq!(untrusted.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&untrusted.stderr).contains("does not chain to a trusted root"));
+
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let readable = check(&key, &cert, &root);
+    assert_eq!(readable.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&readable.stderr).contains("chmod 600"));
+}

@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 use super::{EXAMPLE_AS_OF, EXAMPLE_CASE, Failure, TemplateArgs, as_of};
 use crate::case::parse_case;
 use crate::documents::{Action, SigningChoices, StampData};
+use crate::packet::SignerName;
 use crate::pki::Algorithm;
 use crate::verify::verify_pdf;
 use crate::signing::{
@@ -83,6 +84,8 @@ pub(crate) fn run(args: &DemoArgs) -> Result<(), Failure> {
         .context("adding signature fields failed")?;
     let rendered = started.elapsed();
     let principal = case.principal.full_name();
+    // The typed signature goes through the same rule as in the browser.
+    SignerName::from(&case.principal).check(&principal).map_err(|e| Failure::Failed(e.into()))?;
     let roots = TrustStore::load(&[&files.root_cert]).context("reading the development root")?.roots().to_vec();
     let now = OffsetDateTime::now_utc();
     let review_dir = args.out.join("review");

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 use super::Failure;
 use crate::pki::Algorithm;
-use crate::signing::{KeyError, init_dev_keys};
+use crate::signing::{KeyError, SigningIdentity, TrustStore, init_dev_keys};
 
 /// Arguments of `inkseal keys`.
 #[derive(clap::Args, Debug)]
@@ -16,6 +16,22 @@ pub(crate) struct KeysArgs {
 
 #[derive(clap::Subcommand, Debug)]
 enum KeysCommand {
+    /// Check a production key and certificate chain the way the service
+    /// loads them: the key file must be private to its owner (mode 0600),
+    /// match the certificate, the certificate must allow document signing,
+    /// and chain to one of the trusted roots with every certificate valid now.
+    /// Exit 0 when usable, 2 with the reason when not.
+    Check {
+        /// The signing private key (PKCS #8 PEM, Ed25519 or P-256).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// The signing certificate, followed by any intermediates (PEM).
+        #[arg(long, value_name = "FILE")]
+        cert: PathBuf,
+        /// A trusted root certificate (PEM); repeat for several (rotation).
+        #[arg(long, value_name = "ROOT.pem", required = true)]
+        trust: Vec<PathBuf>,
+    },
     /// Create a development root CA and a document-signing certificate issued
     /// by it (key usage digitalSignature + nonRepudiation, extended key usage
     /// documentSigning). Private keys are written with mode 0600 and are
@@ -37,6 +53,18 @@ enum KeysCommand {
 
 pub(crate) fn run(args: &KeysArgs) -> Result<(), Failure> {
     match &args.command {
+        KeysCommand::Check { key, cert, trust } => {
+            let trust = TrustStore::load(trust).map_err(|e| Failure::Invalid(e.to_string()))?;
+            let identity = SigningIdentity::load(key, cert, &trust, SystemTime::now())
+                .map_err(|e| Failure::Invalid(format!("refusing this signing key: {e}")))?;
+            println!(
+                "OK: {} key matching {}, chained to {}",
+                identity.key().algorithm().name(),
+                crate::pki::subject(identity.certificate()),
+                identity.chain().last().map_or_else(|| "a trusted root".to_owned(), crate::pki::subject)
+            );
+            Ok(())
+        }
         KeysCommand::Init { dir, algorithm, force } => {
             let files = init_dev_keys(dir, *algorithm, SystemTime::now(), *force).map_err(|e| match e {
                 KeyError::Exists(_) => Failure::Invalid(e.to_string()),
