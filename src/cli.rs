@@ -37,7 +37,7 @@ pub const EXAMPLE_AS_OF: &str = "2026-12-01";
     about = "Render, sign, seal and verify insurance producer onboarding packets",
     long_about = "inkseal turns an onboarding case (JSON) into the packet of PDFs a producer reviews \
 and signs: Code of Conduct, Producer Agreement, New Mexico / Oklahoma / Montana addenda and a \
-substitute W-9, as PDF/A-2b with all fonts embedded.\n\nExit codes: 0 success, 1 failure, \
+substitute W-9, as PDF/A-4 (PDF 2.0) with all fonts embedded.\n\nExit codes: 0 success, 1 failure, \
 2 invalid input (nothing written).",
     after_help = "Start with `inkseal demo --out out/` to render the example case."
 )]

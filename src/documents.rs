@@ -5,7 +5,7 @@ rendered PDFs.
 Data flows one way: a validated [`Case`](crate::case::Case) plus the
 [`SigningChoices`] and an as-of date become a JSON file inside a
 [`Renderer`]'s world; the template (from `document-templates/`) presents it;
-the result is a PDF/A-2b with its SHA-256, page count, template version and,
+the result is a PDF/A-4 (PDF 2.0) with its SHA-256, page count, template version and,
 for sign documents, the rectangle where the signature stamp goes.
 */
 
@@ -101,7 +101,7 @@ pub struct RenderedDocument {
     pub signature: Option<SignatureRect>,
     /// Lower-case hex SHA-256 of `pdf`.
     pub sha256: String,
-    /// The PDF/A-2b bytes.
+    /// The PDF/A-4 bytes.
     pub pdf: Vec<u8>,
     /// Typst's warnings (a template author's business; empty for shipped templates).
     pub warnings: Vec<String>,

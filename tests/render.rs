@@ -42,8 +42,10 @@ fn example_renders_five_documents_in_step_order_with_manifest() {
         assert!(!doc["template_version"].as_str().unwrap().is_empty());
         let info = Command::new("pdfinfo").arg(out.join(doc["file"].as_str().unwrap())).output().unwrap();
         let info = String::from_utf8_lossy(&info.stdout);
-        let title = info.lines().find_map(|l| l.strip_prefix("Title:")).map(str::trim);
-        assert_eq!(title, doc["title"].as_str(), "the template's title and the catalog's agree");
+        // PDF 2.0 keeps the title in the XMP metadata (dc:title).
+        let meta = Command::new("pdfinfo").arg("-meta").arg(out.join(doc["file"].as_str().unwrap())).output().unwrap();
+        let title = format!("<rdf:li xml:lang=\"x-default\">{}</rdf:li>", doc["title"].as_str().unwrap());
+        assert!(String::from_utf8_lossy(&meta.stdout).contains(&title), "the template's title and the catalog's agree");
         let pages = info.lines().find_map(|l| l.strip_prefix("Pages:")).map(str::trim);
         assert_eq!(pages, Some(doc["page_count"].to_string().as_str()), "{info}");
         match doc["action"].as_str().unwrap() {
@@ -248,7 +250,7 @@ fn hostile_strings_print_literally() {
 }
 
 #[test]
-fn output_is_pdf_a_2b_with_every_font_embedded() {
+fn output_is_pdf_a_4_with_every_font_embedded() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let m = render(&write_case(dir.path(), "case", &example()), &out);
@@ -256,8 +258,11 @@ fn output_is_pdf_a_2b_with_every_font_embedded() {
         let path = out.join(doc["file"].as_str().unwrap());
         let meta = Command::new("pdfinfo").arg("-meta").arg(&path).output().unwrap();
         let meta = String::from_utf8_lossy(&meta.stdout);
-        assert!(meta.contains("<pdfaid:part>2</pdfaid:part>") || meta.contains("pdfaid:part=\"2\""), "no PDF/A-2 id in {}: {meta}", doc["file"]);
-        assert!(meta.contains("<pdfaid:conformance>B</pdfaid:conformance>") || meta.contains("pdfaid:conformance=\"B\""), "not level B");
+        // PDF/A-4 (ISO 19005-4:2020), based on PDF 2.0: Ed25519 signatures
+        // (ISO/TS 32002) are a PDF 2.0 extension, which PDF/A-2 cannot carry.
+        assert!(meta.contains("<pdfaid:part>4</pdfaid:part>"), "no PDF/A-4 id in {}: {meta}", doc["file"]);
+        assert!(meta.contains("<pdfaid:rev>2020</pdfaid:rev>"), "not the 2020 revision");
+        assert!(std::fs::read(&path).unwrap().starts_with(b"%PDF-2.0"), "PDF 2.0 header");
         let fonts = Command::new("pdffonts").arg(&path).output().unwrap();
         let fonts = String::from_utf8_lossy(&fonts.stdout);
         let rows: Vec<&str> = fonts.lines().skip(2).collect();

@@ -130,7 +130,7 @@ impl Renderer {
             ident: Smart::Custom(format!("inkseal:{}:{}", case.case_key, kind.slug())),
             creator: Smart::Custom(Some(format!("inkseal {}", env!("CARGO_PKG_VERSION")))),
             timestamp: Datetime::from_ymd(as_of.year(), as_of.month() as u8, as_of.day()).map(Timestamp::new_utc),
-            standards: PdfStandards::new(&[PdfStandard::A_2b])
+            standards: PdfStandards::new(&[PdfStandard::A_4])
                 .map_err(|e| RenderError::Export { kind, message: e.message().to_string() })?,
             ..PdfOptions::default()
         };
