@@ -389,3 +389,20 @@ fn ed25519_documents_declare_the_iso_32002_extension() {
         assert_eq!(declared, expected, "{alg}");
     }
 }
+
+#[test]
+fn a_certificate_without_signing_key_usage_is_refused() {
+    // The root CA (keyCertSign only) signs a document directly.
+    let d = demo("ed25519");
+    let files = inkseal::signing::DevKeyFiles::in_dir(&d.keys);
+    let root_key = inkseal::signing::SigningKey::from_pkcs8_pem(&std::fs::read_to_string(&files.root_key).unwrap()).unwrap();
+    let root_cert = TrustStore::load(&[&files.root_cert]).unwrap().roots()[0].clone();
+    let review = std::fs::read(d.out.join("review").join("03-new-mexico-addendum.pdf")).unwrap();
+    let info = SealInfo { signer_name: "Charles Ray", reason: "Sealed", time: time::OffsetDateTime::now_utc() };
+    let prepared = inkseal::signing::prepare(&review, &info, Algorithm::Ed25519, None).unwrap();
+    let cms = inkseal::signing::sign_detached(&root_key, &root_cert, &[], &prepared.message_digest()).unwrap();
+    let signed = prepared.assemble(&cms).unwrap();
+    let report = verify_pdf(&signed, std::slice::from_ref(&root_cert)).unwrap();
+    assert!(report.signatures[0].integrity && report.signatures[0].trusted, "{report:#?}");
+    assert_invalid(&report, "not allowed to sign");
+}

@@ -153,7 +153,8 @@ impl SigningKey {
         Ok(pem.to_string())
     }
 
-    fn from_pkcs8_pem(pem: &str) -> Option<Self> {
+    /// Reads a PKCS #8 PEM private key (Ed25519 or P-256).
+    pub fn from_pkcs8_pem(pem: &str) -> Option<Self> {
         if let Ok(k) = ed25519_dalek::SigningKey::from_pkcs8_pem(pem) {
             return Some(SigningKey::Ed25519(k));
         }

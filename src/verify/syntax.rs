@@ -276,7 +276,14 @@ fn decode_hex(hex: &[u8]) -> Option<Vec<u8>> {
 
 /// Every `N G obj` in the file whose value parses, in file order. Values that
 /// do not parse are skipped (they cannot be signature dictionaries).
+///
+/// The bytes the parser may read in total are bounded by a multiple of the
+/// file's size, so a file of many unterminated objects cannot make the scan
+/// quadratic.
 pub(crate) fn indirect_objects(bytes: &[u8]) -> Result<Vec<IndirectObject>, &'static str> {
+    const WORK_PER_BYTE: usize = 8;
+    let budget = bytes.len().saturating_mul(WORK_PER_BYTE).max(1 << 20);
+    let mut work = 0usize;
     let mut out = Vec::new();
     let mut i = 0;
     while let Some(found) = find(&bytes[i..], b"obj") {
@@ -288,7 +295,12 @@ pub(crate) fn indirect_objects(bytes: &[u8]) -> Result<Vec<IndirectObject>, &'st
             continue;
         }
         let mut p = Parser { bytes, pos: at + 3 };
-        if let Some(value) = p.value(0) {
+        let parsed = p.value(0);
+        work = work.saturating_add(p.pos.saturating_sub(at));
+        if work > budget {
+            return Err("the file's structure is too convoluted for the verifier to read within its limits");
+        }
+        if let Some(value) = parsed {
             out.push(IndirectObject { num, start, value });
             if out.len() > MAX_OBJECTS {
                 return Err("the file has more indirect objects than the verifier accepts");
@@ -355,6 +367,16 @@ mod tests {
         assert_eq!(&pdf[contents.start..contents.end], b"<0A0b>");
         assert_eq!(v.get(b"Name").unwrap().value, Value::String(b"A(b)".to_vec()));
         assert_eq!(v.get(b"P").unwrap().value, Value::Ref(3, 0));
+    }
+
+    #[test]
+    fn many_unterminated_objects_stay_linear() {
+        let mut pdf = b"%PDF-1.7\n".to_vec();
+        for _ in 0..20_000 {
+            pdf.extend_from_slice(b"1 0 obj [ ");
+        }
+        let result = indirect_objects(&pdf);
+        assert!(result.is_err() || result.is_ok_and(|o| o.is_empty()));
     }
 
     #[test]
