@@ -238,11 +238,10 @@ pub(crate) fn check(file: &[u8], sig: &SigDict<'_>, roots: &[Certificate]) -> (S
     }
 
     // 6. The certificate may sign documents (key usage, when present).
-    if let Ok(Some((_, ku))) = signer_cert.tbs_certificate().get_extension::<x509_cert::ext::pkix::KeyUsage>() {
-        if !ku.digital_signature() && !ku.non_repudiation() {
+    if let Ok(Some((_, ku))) = signer_cert.tbs_certificate().get_extension::<x509_cert::ext::pkix::KeyUsage>()
+        && !ku.digital_signature() && !ku.non_repudiation() {
             r.problems.push("the signer's certificate is not allowed to sign (no digitalSignature or nonRepudiation key usage)".into());
         }
-    }
 
     // 7. The chain, at the signing time.
     let at = m.map_or_else(SystemTime::now, SystemTime::from);
