@@ -1,13 +1,13 @@
 //! Which documents a case gets, in the packet's step order (spec §2), and
 //! what the producer does with each.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::case::Case;
 use crate::reference::ContractState;
 
 /// One of the six documents of spec §2.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DocumentKind {
     /// HCSC External Sales Agent Code of Conduct.
@@ -25,7 +25,7 @@ pub enum DocumentKind {
 }
 
 /// What the producer must do with a document.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     /// Read it and sign it.
