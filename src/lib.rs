@@ -11,9 +11,17 @@ The pipeline, one module per step (data flows one way):
    bad values, with every rule of the spec.
 3. [`documents`]: which documents a case gets and rendering them to PDF/A
    with Typst in a sealed-off world.
-4. [`cli`]: the `inkseal` command.
+4. [`packet`]: the steps and their rules (the packet's life cycle, the
+   signature-name rule), pure.
+5. [`signing`] (with [`pki`] and [`pdf`]): keys, the signature field, the
+   seal as one incremental update, the CMS, the visible stamp.
+6. [`verify`]: the compliance check of any PDF, for untrusted input.
+7. [`audit`] and [`uploads`]: the hash-chained audit trail and the upload
+   rules, pure, for the packet service.
+8. [`cli`]: the `inkseal` command.
 */
 
+pub mod audit;
 pub mod case;
 pub mod cli;
 pub mod documents;
@@ -24,4 +32,5 @@ pub mod pki;
 pub mod reference;
 pub mod signing;
 pub mod templates;
+pub mod uploads;
 pub mod verify;
