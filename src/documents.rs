@@ -60,6 +60,9 @@ pub enum RenderError {
         /// The document.
         kind: DocumentKind,
     },
+    /// The signature stamp template is missing or failed.
+    #[error("the signature stamp (stamp.typ) could not be rendered:\n{0}")]
+    Stamp(String),
     /// A sign document's template lacks its signature field.
     #[error("template for {kind:?} marks no signature line (use `signature-field()` once)")]
     MissingSignatureField {

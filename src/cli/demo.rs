@@ -39,8 +39,9 @@ pub(crate) struct DemoArgs {
     templates: TemplateArgs,
 }
 
-/// Loads the development identity in `dir`, creating it on first use.
-pub(crate) fn dev_identity(dir: &Path, algorithm: Algorithm) -> anyhow::Result<(DevKeyFiles, SigningIdentity)> {
+/// Loads the development identity in `dir` and the trust store of its root,
+/// creating the keys on first use.
+pub(crate) fn dev_identity(dir: &Path, algorithm: Algorithm) -> anyhow::Result<(DevKeyFiles, SigningIdentity, TrustStore)> {
     let files = DevKeyFiles::in_dir(dir);
     if !files.exist() {
         eprintln!(
@@ -59,7 +60,7 @@ pub(crate) fn dev_identity(dir: &Path, algorithm: Algorithm) -> anyhow::Result<(
         dir.display(),
         identity.key().algorithm().name()
     );
-    Ok((files, identity))
+    Ok((files, identity, trust))
 }
 
 pub(crate) fn run(args: &DemoArgs) -> Result<(), Failure> {
@@ -72,7 +73,7 @@ pub(crate) fn run(args: &DemoArgs) -> Result<(), Failure> {
             Algorithm::P256 => "dev-p256",
         })
     });
-    let (files, identity) = dev_identity(&keys_dir, args.algorithm)?;
+    let (files, identity, trust) = dev_identity(&keys_dir, args.algorithm)?;
 
     let started = std::time::Instant::now();
     let docs = renderer
@@ -86,7 +87,6 @@ pub(crate) fn run(args: &DemoArgs) -> Result<(), Failure> {
     let principal = case.principal.full_name();
     // The typed signature goes through the same rule as in the browser.
     SignerName::from(&case.principal).check(&principal).map_err(|e| Failure::Failed(e.into()))?;
-    let roots = TrustStore::load(&[&files.root_cert]).context("reading the development root")?.roots().to_vec();
     let now = OffsetDateTime::now_utc();
     let review_dir = args.out.join("review");
     let manifest = super::render::write_packet(&review_dir, &case.case_key, as_of, &renderer, &docs)?;
@@ -128,7 +128,7 @@ pub(crate) fn run(args: &DemoArgs) -> Result<(), Failure> {
             Action::Sign => "signed",
             Action::Review => "sealed",
         };
-        let report = verify_pdf(&signed, &roots).context("verifying")?;
+        let report = verify_pdf(&signed, trust.roots()).context("verifying")?;
         let verdict = if report.valid { "verified" } else { "FAILED VERIFICATION" };
         println!("  {}. {:<44} {:<6} {:<8} {}", entry.step, entry.title, verb, verdict, path.display());
         if !report.valid {

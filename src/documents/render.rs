@@ -30,7 +30,6 @@ use crate::templates::TemplateSet;
 const RENDERS_PER_SWEEP: usize = 32;
 const CACHE_MAX_AGE: usize = 2;
 
-/// Label of the `metadata` carrying a template's version string.
 /// Where the stamp template finds its data.
 const STAMP_DATA_PATH: &str = "/data/stamp.json";
 
@@ -49,6 +48,7 @@ pub struct StampData {
     pub height: f64,
 }
 
+/// Label of the `metadata` carrying a template's version string.
 const VERSION_LABEL: &str = "template-version";
 /// Label of the `metadata` placed at the top-left corner of the signature
 /// box; its value is `(width: <pt>, height: <pt>)`.
@@ -165,17 +165,16 @@ impl Renderer {
     /// # Errors
     /// When the stamp template fails to compile or export.
     pub fn render_stamp(&self, stamp: &StampData) -> Result<Vec<u8>, RenderError> {
-        let kind = DocumentKind::CodeOfConduct; // only used to label errors
-        let main = project_file("/stamp.typ").ok_or(RenderError::MissingTemplate { kind, path: "stamp.typ".into() })?;
+        let main = project_file("/stamp.typ").ok_or_else(|| RenderError::Stamp("the template set has no stamp.typ".into()))?;
         let data = serde_json::to_vec(stamp).unwrap_or_default();
         let world = self.world.with_data(main, STAMP_DATA_PATH, data, Date::MIN);
         let document = typst::compile::<PagedDocument>(&world)
             .output
-            .map_err(|diags| RenderError::Compile { kind, message: format!("stamp: {}", describe(&world, &diags)) })?;
+            .map_err(|diags| RenderError::Stamp(describe(&world, &diags)))?;
         // Untagged: marked content would point into a structure tree the
         // stamp does not bring along when imported as a form XObject.
         let options = PdfOptions { tagged: false, ..PdfOptions::default() };
-        typst_pdf::pdf(&document, &options).map_err(|diags| RenderError::Export { kind, message: describe(&world, &diags) })
+        typst_pdf::pdf(&document, &options).map_err(|diags| RenderError::Stamp(describe(&world, &diags)))
     }
 
     /// Renders every document a case gets, in step order.

@@ -72,12 +72,7 @@ pub fn add_signature_field(pdf: &[u8], rect: Option<SignatureRect>) -> Result<Ve
     let acroform = update.reserve();
 
     // An empty appearance: PDF/A wants one on every visible annotation.
-    let mut ap = Dictionary::new();
-    ap.set("Type", name("XObject"));
-    ap.set("Subtype", name("Form"));
-    ap.set("BBox", Object::Array(vec![0.into(), 0.into(), Object::Real(width as f32), Object::Real(height as f32)]));
-    ap.set("Resources", Object::Dictionary(Dictionary::new()));
-    update.put(appearance, &Object::Stream(lopdf::Stream::new(ap, Vec::new())));
+    update.put(appearance, &super::stamp::form_xobject(width, height, Object::Dictionary(Dictionary::new()), Vec::new()));
 
     let mut widget = Dictionary::new();
     widget.set("Type", name("Annot"));

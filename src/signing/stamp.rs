@@ -46,14 +46,20 @@ pub(super) fn import_as_form(stamp_pdf: &[u8], width: f64, height: f64, update: 
     let mut copier = Copier { doc: &doc, map: HashMap::new() };
     let resources = copier.copy(&resources, update)?;
 
+    let num = update.reserve();
+    update.put(num, &form_xobject(width, height, resources, content));
+    Ok(num)
+}
+
+/// A form XObject (ISO 32000-1 §8.10) of the given size: what a widget's
+/// appearance is.
+pub(super) fn form_xobject(width: f64, height: f64, resources: Object, content: Vec<u8>) -> Object {
     let mut form = Dictionary::new();
     form.set("Type", Object::Name(b"XObject".to_vec()));
     form.set("Subtype", Object::Name(b"Form".to_vec()));
     form.set("BBox", Object::Array(vec![0.into(), 0.into(), Object::Real(width as f32), Object::Real(height as f32)]));
     form.set("Resources", resources);
-    let num = update.reserve();
-    update.put(num, &Object::Stream(lopdf::Stream::new(form, content)));
-    Ok(num)
+    Object::Stream(lopdf::Stream::new(form, content))
 }
 
 struct Copier<'a> {
