@@ -42,7 +42,8 @@ pub struct Entry {
     pub ip: Option<String>,
     /// Client user agent, when known.
     pub user_agent: Option<String>,
-    /// What happened.
+    /// What happened (its fields sit beside the entry's, tagged by `event`).
+    #[serde(flatten)]
     pub event: Event,
 }
 

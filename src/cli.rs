@@ -11,6 +11,7 @@ mod bench;
 mod demo;
 mod keys;
 mod render;
+mod serve;
 mod verify;
 
 use std::path::PathBuf;
@@ -56,6 +57,9 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Manage signing keys (`keys init` creates development keys).
     Keys(keys::KeysArgs),
+    /// Run the packet service: the portal's JSON API, the producer's
+    /// signing endpoints, /api/openapi.json and /healthz.
+    Serve(serve::ServeArgs),
     /// Verify signed PDFs: exit 0 when every file is valid, 1 when any
     /// signature is invalid, untrusted, missing or the file changed after
     /// signing, 2 when a file cannot be read as PDF.
@@ -119,6 +123,7 @@ pub fn run() -> ExitCode {
         Command::Bench(args) => bench::run(&args),
         Command::Keys(args) => keys::run(&args),
         Command::Verify(args) => verify::run(&args),
+        Command::Serve(args) => serve::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

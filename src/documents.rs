@@ -60,6 +60,9 @@ pub enum RenderError {
         /// The document.
         kind: DocumentKind,
     },
+    /// The Certificate of Completion template is missing or failed.
+    #[error("the Certificate of Completion (certificate.typ) could not be rendered:\n{0}")]
+    Certificate(String),
     /// The signature stamp template is missing or failed.
     #[error("the signature stamp (stamp.typ) could not be rendered:\n{0}")]
     Stamp(String),

@@ -18,19 +18,28 @@ The pipeline, one module per step (data flows one way):
 6. [`verify`]: the compliance check of any PDF, for untrusted input.
 7. [`audit`] and [`uploads`]: the hash-chained audit trail and the upload
    rules, pure, for the packet service.
-8. [`cli`]: the `inkseal` command.
+8. [`store`]: packets, PDFs, audit records, links and sessions in SQLite or
+   PostgreSQL.
+9. [`service`] and [`letters`]: the packet service that puts rendering,
+   sealing and storage together, and the letters it produces.
+10. [`http`]: the portal's JSON API and the producer's endpoints.
+11. [`cli`]: the `inkseal` command.
 */
 
 pub mod audit;
 pub mod case;
 pub mod cli;
 pub mod documents;
+pub mod http;
+pub mod letters;
 pub mod money;
 pub mod packet;
 pub mod pdf;
 pub mod pki;
 pub mod reference;
+pub mod service;
 pub mod signing;
+pub mod store;
 pub mod templates;
 pub mod uploads;
 pub mod verify;

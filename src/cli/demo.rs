@@ -10,13 +10,11 @@ use time::OffsetDateTime;
 
 use super::{EXAMPLE_AS_OF, EXAMPLE_CASE, Failure, TemplateArgs, as_of};
 use crate::case::parse_case;
-use crate::documents::{Action, SigningChoices, StampData};
+use crate::documents::{Action, SigningChoices};
 use crate::packet::SignerName;
 use crate::pki::Algorithm;
 use crate::verify::verify_pdf;
-use crate::signing::{
-    DevKeyFiles, SealInfo, SigningIdentity, Stamp, TrustStore, init_dev_keys, into_review_copy, seal, signature_id, stamp_time,
-};
+use crate::signing::{DevKeyFiles, SigningIdentity, TrustStore, init_dev_keys, into_review_copy};
 
 /// Arguments of `inkseal demo`.
 #[derive(clap::Args, Debug)]
@@ -100,28 +98,8 @@ pub(crate) fn run(args: &DemoArgs) -> Result<(), Failure> {
         args.algorithm.name()
     );
     for (doc, entry) in docs.iter().zip(&manifest.documents) {
-        let reason = match doc.action {
-            Action::Sign => format!("Signed by the principal: {}", doc.title),
-            Action::Review => format!("Reviewed by the principal and sealed: {}", doc.title),
-        };
-        let info = SealInfo { signer_name: &principal, reason: &reason, time: now };
-        let stamp_pdf = match (doc.action, doc.signature) {
-            (Action::Sign, Some(rect)) => Some(
-                renderer
-                    .render_stamp(&StampData {
-                        name: principal.clone(),
-                        time: stamp_time(now),
-                        id: signature_id(&doc.pdf, now),
-                        width: rect.x2 - rect.x1,
-                        height: rect.y2 - rect.y1,
-                    })
-                    .context("rendering the signature stamp")?,
-            ),
-            _ => None,
-        };
-        let stamp = stamp_pdf.as_deref().map(|pdf| Stamp { pdf });
-        let signed =
-            seal(&doc.pdf, &info, &identity, stamp.as_ref()).with_context(|| format!("sealing {}", doc.title))?;
+        let signed = crate::service::seal_document(&renderer, &identity, doc, &principal, now)
+            .with_context(|| format!("sealing {}", doc.title))?;
         let path = args.out.join(&entry.file);
         std::fs::write(&path, &signed).with_context(|| format!("writing {}", path.display()))?;
         let verb = match doc.action {

@@ -177,6 +177,27 @@ impl Renderer {
         typst_pdf::pdf(&document, &options).map_err(|diags| RenderError::Stamp(describe(&world, &diags)))
     }
 
+    /// Renders the Certificate of Completion (`certificate.typ`) from its
+    /// data as PDF/A-4; `ident` makes its `/ID` stable for one packet.
+    ///
+    /// # Errors
+    /// When the certificate template fails to compile or export.
+    pub fn render_certificate(&self, data: &serde_json::Value, ident: &str, today: Date) -> Result<Vec<u8>, RenderError> {
+        let fail = |m: String| RenderError::Certificate(m);
+        let main = project_file("/certificate.typ").ok_or_else(|| fail("the template set has no certificate.typ".into()))?;
+        let bytes = serde_json::to_vec(data).map_err(|e| fail(e.to_string()))?;
+        let world = self.world.with_document(main, bytes, today);
+        let document = typst::compile::<PagedDocument>(&world).output.map_err(|diags| fail(describe(&world, &diags)))?;
+        let options = PdfOptions {
+            ident: Smart::Custom(format!("inkseal:certificate:{ident}")),
+            creator: Smart::Custom(Some(format!("inkseal {}", env!("CARGO_PKG_VERSION")))),
+            timestamp: Datetime::from_ymd(today.year(), today.month() as u8, today.day()).map(Timestamp::new_utc),
+            standards: PdfStandards::new(&[PdfStandard::A_4]).map_err(|e| fail(e.message().to_string()))?,
+            ..PdfOptions::default()
+        };
+        typst_pdf::pdf(&document, &options).map_err(|diags| fail(describe(&world, &diags)))
+    }
+
     /// Renders every document a case gets, in step order.
     ///
     /// # Errors

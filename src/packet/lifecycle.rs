@@ -41,12 +41,23 @@ pub enum Status {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "how", rename_all = "snake_case")]
 pub enum Completion {
-    /// Review confirmed after the whole document was shown.
-    Reviewed,
+    /// Review confirmed after the whole document was shown; the review copy
+    /// was then sealed (no visible stamp) so it is tamper-evident too.
+    Reviewed {
+        /// SHA-256 of the sealed PDF.
+        sealed_sha256: String,
+    },
     /// Signed with this typed name.
     Signed {
         /// The typed signature.
         name: String,
+        /// SHA-256 of the review copy the producer was shown; must be the
+        /// step's current content.
+        reviewed_sha256: String,
+        /// SHA-256 of the copy that was sealed: the review copy with the
+        /// signing-time choices filled in (the same bytes when there are none).
+        /// It is a byte prefix of the signed PDF.
+        sealed_copy_sha256: String,
         /// SHA-256 of the signed PDF.
         signed_sha256: String,
     },
@@ -89,6 +100,22 @@ pub struct Packet {
     pub steps: Vec<Step>,
     /// Incremented by every case edit.
     pub revision: u32,
+    /// The E&O declaration page (or another requested document), if uploaded.
+    #[serde(default)]
+    pub upload: Option<Upload>,
+}
+
+/// An uploaded file, stored content-addressed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upload {
+    /// SHA-256 of its bytes.
+    pub sha256: String,
+    /// Media type decided from the bytes.
+    pub media_type: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// The name the client gave it (for people; never trusted for the type).
+    pub filename: String,
 }
 
 /// What someone asks the packet to do.
@@ -98,8 +125,8 @@ pub enum Request {
     Consent(String),
     /// The whole document of step `n` (0-based) was shown; its bytes hashed to this.
     Viewed(usize, String),
-    /// Confirm review of step `n`.
-    ConfirmReview(usize),
+    /// Confirm review of step `n`; the sealed copy hashed to this.
+    ConfirmReview(usize, String),
     /// Sign step `n` (the caller has checked the name and sealed the PDF).
     Sign(usize, Completion),
     /// Finish after the last step.
@@ -114,12 +141,38 @@ pub enum Request {
     Resubmit,
     /// Producer Administration approves with this producer id.
     Approve(String),
+    /// A file was uploaded (it replaces an earlier one).
+    Upload(Upload),
 }
 
-/// The audit event a change produces (exactly one per successful request).
+/// The audit event a change produces (exactly one per successful request),
+/// and the events that record access without changing the packet.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
+    /// The packet was created from a case.
+    Created {
+        /// The case key.
+        case_key: String,
+        /// The documents rendered, with their hashes.
+        documents: Vec<DocumentRef>,
+    },
+    /// A signing link was issued.
+    LinkIssued {
+        /// When it stops working (RFC 3339).
+        expires_at: String,
+    },
+    /// A signing link was redeemed and a session opened.
+    LinkOpened,
+    /// A new file was uploaded.
+    Uploaded {
+        /// Its hash.
+        sha256: String,
+        /// Its media type.
+        media_type: String,
+        /// The hash of the file it replaces, kept in storage.
+        replaced: Option<String>,
+    },
     /// Consent given.
     ConsentGiven {
         /// Consent text hash.
@@ -138,13 +191,19 @@ pub enum Event {
         step: usize,
         /// Hash of the reviewed copy.
         sha256: String,
+        /// Hash of the sealed copy.
+        sealed_sha256: String,
     },
     /// A document was signed.
     Signed {
         /// Step index.
         step: usize,
+        /// The typed signature.
+        name: String,
         /// Hash of the reviewed copy.
         reviewed_sha256: String,
+        /// Hash of the copy sealed (with the signing-time choices).
+        sealed_copy_sha256: String,
         /// Hash of the signed PDF.
         signed_sha256: String,
     },
@@ -230,7 +289,7 @@ impl Status {
 impl Packet {
     /// A new packet for the documents of a rendered case.
     pub fn new(documents: Vec<DocumentRef>) -> Self {
-        Self { status: Status::Draft, consent: None, steps: steps_for(documents), revision: 1 }
+        Self { status: Status::Draft, consent: None, steps: steps_for(documents), revision: 1, upload: None }
     }
 
     /// The first step not yet complete (0-based).
@@ -276,24 +335,33 @@ pub fn apply(packet: &Packet, request: &Request) -> Result<(Packet, Event), Refu
             next.steps[*n].viewed = true;
             Event::Viewed { step: *n, sha256: sha256.clone() }
         }
-        Request::ConfirmReview(n) => {
+        Request::ConfirmReview(n, sealed_sha256) => {
             let step = step_in_order(packet, *n)?;
             if step.action != Action::Review {
                 return Err(Refusal::WrongAction(n + 1, "a sign step"));
             }
-            next.steps[*n].done = Some(Completion::Reviewed);
-            Event::Reviewed { step: *n, sha256: step.content_sha256.clone() }
+            next.steps[*n].done = Some(Completion::Reviewed { sealed_sha256: sealed_sha256.clone() });
+            Event::Reviewed { step: *n, sha256: step.content_sha256.clone(), sealed_sha256: sealed_sha256.clone() }
         }
         Request::Sign(n, completion) => {
             let step = step_in_order(packet, *n)?;
-            let Completion::Signed { signed_sha256, .. } = completion else {
+            let Completion::Signed { name, reviewed_sha256, sealed_copy_sha256, signed_sha256 } = completion else {
                 return Err(Refusal::WrongAction(n + 1, "signed, not reviewed"));
             };
             if step.action != Action::Sign {
                 return Err(Refusal::WrongAction(n + 1, "a review step"));
             }
+            if *reviewed_sha256 != step.content_sha256 {
+                return Err(Refusal::StaleView(n + 1));
+            }
             next.steps[*n].done = Some(completion.clone());
-            Event::Signed { step: *n, reviewed_sha256: step.content_sha256.clone(), signed_sha256: signed_sha256.clone() }
+            Event::Signed {
+                step: *n,
+                name: name.clone(),
+                reviewed_sha256: reviewed_sha256.clone(),
+                sealed_copy_sha256: sealed_copy_sha256.clone(),
+                signed_sha256: signed_sha256.clone(),
+            }
         }
         Request::Finish => {
             if packet.status != Status::InProgress {
@@ -317,8 +385,19 @@ pub fn apply(packet: &Packet, request: &Request) -> Result<(Packet, Event), Refu
             if !editable && !matches!(packet.status, Status::InfoRequested { .. }) {
                 return Err(Refusal::WrongStatus(packet.status.name()));
             }
-            let voided = packet.steps.iter().filter(|s| s.done.is_some()).count();
-            next.steps = steps_for(documents.clone());
+            // Completions stand on the longest run of leading steps whose
+            // content did not change; everything from the first changed step
+            // on is voided, since steps run strictly in order.
+            let mut fresh = steps_for(documents.clone());
+            let kept = packet
+                .steps
+                .iter()
+                .zip(&fresh)
+                .take_while(|(old, new)| old.kind == new.kind && old.content_sha256 == new.content_sha256)
+                .count();
+            fresh[..kept].clone_from_slice(&packet.steps[..kept]);
+            let voided = packet.steps[kept..].iter().filter(|s| s.done.is_some() || s.viewed).count();
+            next.steps = fresh;
             next.revision = packet.revision + 1;
             if packet.consent.is_some() {
                 next.status = Status::InProgress;
@@ -348,6 +427,17 @@ pub fn apply(packet: &Packet, request: &Request) -> Result<(Packet, Event), Refu
             }
             next.status = Status::Approved { producer_id: id.clone() };
             Event::Approved { producer_id: id.clone() }
+        }
+        Request::Upload(upload) => {
+            if !editable && !matches!(packet.status, Status::InfoRequested { .. }) {
+                return Err(Refusal::WrongStatus(packet.status.name()));
+            }
+            next.upload = Some(upload.clone());
+            Event::Uploaded {
+                sha256: upload.sha256.clone(),
+                media_type: upload.media_type.clone(),
+                replaced: packet.upload.as_ref().map(|u| u.sha256.clone()),
+            }
         }
     };
     Ok((next, event))
@@ -394,13 +484,19 @@ mod tests {
             .collect()
     }
 
-    fn signed() -> Completion {
-        Completion::Signed { name: "Charles Ray".into(), signed_sha256: "s".into() }
+    fn signed(p: &Packet, n: usize) -> Completion {
+        let reviewed = p.steps.get(n).map_or_else(String::new, |s| s.content_sha256.clone());
+        Completion::Signed {
+            name: "Charles Ray".into(),
+            sealed_copy_sha256: format!("{reviewed}+choices"),
+            reviewed_sha256: reviewed,
+            signed_sha256: "s".into(),
+        }
     }
 
     fn complete(p: &Packet, n: usize) -> Packet {
         let (p, _) = apply(p, &Request::Viewed(n, p.steps[n].content_sha256.clone())).unwrap();
-        let req = if p.steps[n].action == Action::Sign { Request::Sign(n, signed()) } else { Request::ConfirmReview(n) };
+        let req = if p.steps[n].action == Action::Sign { Request::Sign(n, signed(&p, n)) } else { Request::ConfirmReview(n, "sealed".into()) };
         apply(&p, &req).unwrap().0
     }
 
@@ -429,13 +525,39 @@ mod tests {
     fn steps_run_in_order_and_once() {
         let mut p = apply(&Packet::new(docs(1)), &Request::Consent("c".into())).unwrap().0;
         p = apply(&p, &Request::Viewed(1, "producer-agreement-v1".into())).unwrap().0;
-        assert_eq!(apply(&p, &Request::Sign(1, signed())), Err(Refusal::OutOfOrder { attempted: 2, next: 1 }));
-        assert_eq!(apply(&p, &Request::Sign(0, signed())), Err(Refusal::NotViewed(1)));
+        assert_eq!(apply(&p, &Request::Sign(1, signed(&p, 1))), Err(Refusal::OutOfOrder { attempted: 2, next: 1 }));
+        assert_eq!(apply(&p, &Request::Sign(0, signed(&p, 0))), Err(Refusal::NotViewed(1)));
         assert_eq!(apply(&p, &Request::Viewed(0, "stale".into())), Err(Refusal::StaleView(1)));
         p = complete(&p, 0);
-        assert_eq!(apply(&p, &Request::Sign(0, signed())), Err(Refusal::AlreadyDone(1)));
-        assert_eq!(apply(&p, &Request::ConfirmReview(1)), Err(Refusal::WrongAction(2, "a sign step")));
+        assert_eq!(apply(&p, &Request::Sign(0, signed(&p, 0))), Err(Refusal::AlreadyDone(1)));
+        assert_eq!(apply(&p, &Request::ConfirmReview(1, "sealed".into())), Err(Refusal::WrongAction(2, "a sign step")));
         assert_eq!(apply(&p, &Request::Viewed(9, "x".into())), Err(Refusal::NoSuchStep(10)));
+    }
+
+    #[test]
+    fn editing_keeps_completions_on_unchanged_leading_content() {
+        let mut p = apply(&Packet::new(docs(1)), &Request::Consent("c".into())).unwrap().0;
+        p = complete(&complete(&p, 0), 1);
+        let mut edited = docs(1);
+        edited[1].sha256 = "producer-agreement-v2".into();
+        let (p, event) = apply(&p, &Request::EditCase(edited)).unwrap();
+        assert_eq!(event, Event::CaseEdited { revision: 2, voided: 1 });
+        assert!(p.steps[0].done.is_some());
+        assert!(p.steps[1].done.is_none() && !p.steps[1].viewed);
+    }
+
+    #[test]
+    fn a_signature_on_a_stale_review_copy_is_refused() {
+        let mut p = apply(&Packet::new(docs(1)), &Request::Consent("c".into())).unwrap().0;
+        p = complete(&p, 0);
+        p = apply(&p, &Request::Viewed(1, "producer-agreement-v1".into())).unwrap().0;
+        let stale = Completion::Signed {
+            name: "Charles Ray".into(),
+            reviewed_sha256: "producer-agreement-v0".into(),
+            sealed_copy_sha256: "x".into(),
+            signed_sha256: "s".into(),
+        };
+        assert_eq!(apply(&p, &Request::Sign(1, stale)), Err(Refusal::StaleView(2)));
     }
 
     #[test]
@@ -452,8 +574,22 @@ mod tests {
         prop_oneof![
             Just(Request::Consent("consent".into())),
             (0usize..5, 0u8..3).prop_map(|(n, v)| Request::Viewed(n, format!("{}-v{v}", docs(1).get(n).map_or("none", |d| d.kind.slug())))),
-            (0usize..5).prop_map(Request::ConfirmReview),
-            (0usize..5).prop_map(|n| Request::Sign(n, signed())),
+            (0usize..5).prop_map(|n| Request::ConfirmReview(n, "sealed".into())),
+            (0usize..5, 1u8..3).prop_map(|(n, v)| {
+                let reviewed = format!("{}-v{v}", docs(1).get(n).map_or("none", |d| d.kind.slug()));
+                Request::Sign(n, Completion::Signed {
+                    name: "Charles Ray".into(),
+                    sealed_copy_sha256: reviewed.clone(),
+                    reviewed_sha256: reviewed,
+                    signed_sha256: "s".into(),
+                })
+            }),
+            (0u8..3).prop_map(|v| Request::Upload(Upload {
+                sha256: format!("upload-{v}"),
+                media_type: "application/pdf".into(),
+                size: 10,
+                filename: "eo.pdf".into(),
+            })),
             Just(Request::Finish),
             Just(Request::Submit),
             (1u8..3).prop_map(|v| Request::EditCase(docs(v))),

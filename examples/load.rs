@@ -1,0 +1,158 @@
+//! Load benchmark of `inkseal serve` on SQLite: packet creation and signing,
+//! requests per second and p50/p99 latency.
+//!
+//! ```text
+//! cargo build --release && cargo run --release --example load -- [--requests N] [--concurrency C]
+//! ```
+//!
+//! Starts `target/release/inkseal serve` on a free port with a throw-away
+//! data folder, then drives it over HTTP from this process.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead as _, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tokio::sync::Semaphore;
+
+const KEY: &str = "load-benchmark-key";
+
+struct Stats {
+    name: &'static str,
+    latencies: Vec<Duration>,
+    wall: Duration,
+}
+
+impl Stats {
+    fn print(&mut self) {
+        self.latencies.sort();
+        let pct = |p: f64| {
+            let i = ((self.latencies.len() as f64 - 1.0) * p).round() as usize;
+            self.latencies[i].as_secs_f64() * 1000.0
+        };
+        println!(
+            "{:<28} {:>5} requests  {:>7.1} req/s  p50 {:>7.1} ms  p99 {:>7.1} ms",
+            self.name,
+            self.latencies.len(),
+            self.latencies.len() as f64 / self.wall.as_secs_f64(),
+            pct(0.5),
+            pct(0.99)
+        );
+    }
+}
+
+/// Runs `n` requests made by `make(i)`, `concurrency` at a time.
+async fn drive<F, Fut>(name: &'static str, n: usize, concurrency: usize, make: F) -> Stats
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let limit = Arc::new(Semaphore::new(concurrency));
+    let started = Instant::now();
+    let mut handles = Vec::new();
+    for i in 0..n {
+        let permit = Arc::clone(&limit).acquire_owned().await.unwrap();
+        let fut = make(i);
+        handles.push(tokio::spawn(async move {
+            let t = Instant::now();
+            fut.await;
+            drop(permit);
+            t.elapsed()
+        }));
+    }
+    let mut latencies = Vec::new();
+    for h in handles {
+        latencies.push(h.await.unwrap());
+    }
+    Stats { name, latencies, wall: started.elapsed() }
+}
+
+fn arg(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+#[tokio::main]
+async fn main() {
+    let requests = arg("--requests", 60);
+    let concurrency = arg("--concurrency", 4);
+    let exe = std::env::current_exe().unwrap();
+    let bin: PathBuf = exe.parent().and_then(|p| p.parent()).unwrap().join("inkseal");
+    assert!(bin.exists(), "build the server first: cargo build --release ({} missing)", bin.display());
+    let data = tempfile::tempdir().unwrap();
+    let mut server = Command::new(&bin)
+        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+        .arg(data.path())
+        .env("INKSEAL_API_KEYS", KEY)
+        .env("INKSEAL_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let base = line.trim().trim_start_matches("listening on ").to_owned();
+    let client = reqwest::Client::new();
+    let case: Value = serde_json::from_str(include_str!("case-ok-tx-nm.json")).unwrap();
+
+    println!("inkseal serve on SQLite at {base}; {requests} requests per row, {concurrency} at a time");
+    let create = |client: reqwest::Client, base: String, case: Value| async move {
+        let res = client.post(format!("{base}/api/v1/packets")).bearer_auth(KEY).json(&case).send().await.unwrap();
+        assert_eq!(res.status(), 201);
+        res.json::<Value>().await.unwrap()
+    };
+    // Warm up the renderer's caches.
+    for _ in 0..3 {
+        create(client.clone(), base.clone(), case.clone()).await;
+    }
+    let (c, b, k) = (client.clone(), base.clone(), case.clone());
+    let mut stats = drive("create packet (5 documents)", requests, concurrency, move |_| {
+        let (c, b, k) = (c.clone(), b.clone(), k.clone());
+        async move {
+            create(c, b, k).await;
+        }
+    })
+    .await;
+    stats.print();
+
+    // Prepare one producer per packet: link, session, consent, step 1 viewed.
+    let mut producers = Vec::new();
+    for _ in 0..requests {
+        let packet = create(client.clone(), base.clone(), case.clone()).await;
+        let id = packet["id"].as_str().unwrap();
+        let link: Value = client.post(format!("{base}/api/v1/packets/{id}/links")).bearer_auth(KEY).send().await.unwrap().json().await.unwrap();
+        let res = client.get(link["url"].as_str().unwrap()).header("accept", "application/json").send().await.unwrap();
+        let cookie = res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+        let body: Value = res.json().await.unwrap();
+        let csrf = body["csrf_token"].as_str().unwrap().to_owned();
+        let post = |path: &str| client.post(format!("{base}{path}")).header("cookie", &cookie).header("x-csrf-token", &csrf);
+        assert_eq!(post("/s/consent").json(&json!({})).send().await.unwrap().status(), 200);
+        let view = client.get(format!("{base}/s/steps/1/document")).header("cookie", &cookie).send().await.unwrap();
+        assert_eq!(view.status(), 200);
+        producers.push((cookie, csrf));
+    }
+    let producers = Arc::new(producers);
+    let (c, b) = (client.clone(), base.clone());
+    let mut stats = drive("sign (stamp + seal + store)", requests, concurrency, move |i| {
+        let (c, b, p) = (c.clone(), b.clone(), Arc::clone(&producers));
+        async move {
+            let (cookie, csrf) = &p[i];
+            let res = c
+                .post(format!("{b}/s/steps/1/sign"))
+                .header("cookie", cookie)
+                .header("x-csrf-token", csrf)
+                .json(&json!({"name": "Charles Ray"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+        }
+    })
+    .await;
+    stats.print();
+    let _ = server.kill();
+}

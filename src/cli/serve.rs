@@ -1,0 +1,145 @@
+//! `inkseal serve`: the packet service over HTTP. Zero configuration on the
+//! embedded default (SQLite under `--data`, development keys created on first
+//! start); PostgreSQL and production keys by configuration.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use anyhow::Context as _;
+
+use super::{Failure, TemplateArgs};
+use crate::http::{ApiKeys, AppState};
+use crate::pki::Algorithm;
+use crate::service::{Config, Service};
+use crate::signing::{SigningIdentity, TrustStore};
+use crate::store::Store;
+
+/// Arguments of `inkseal serve`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port; the bound address is printed).
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Folder for the SQLite database (`inkseal.db`) and development keys.
+    #[arg(long, value_name = "DIR", default_value = "data")]
+    data: PathBuf,
+    /// PostgreSQL instead of the embedded SQLite, e.g. postgres://user@host/db.
+    #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// Comma-separated portal API keys (kept only as hashes). Without any,
+    /// every /api/v1 request is refused with 401.
+    #[arg(long, env = "INKSEAL_API_KEYS", value_name = "KEYS", hide_env_values = true, default_value = "")]
+    api_keys: String,
+    /// The URL signing links start with (default: http://<addr>).
+    #[arg(long, env = "INKSEAL_PUBLIC_URL", value_name = "URL")]
+    public_url: Option<String>,
+    /// Production signing key (PKCS#8 PEM, not readable by others). With
+    /// --signing-cert and --trust; without them development keys are used.
+    #[arg(long, env = "INKSEAL_SIGNING_KEY", value_name = "FILE", requires_all = ["signing_cert", "trust"])]
+    signing_key: Option<PathBuf>,
+    /// Production signing certificate chain (PEM, signer first).
+    #[arg(long, env = "INKSEAL_SIGNING_CERT", value_name = "FILE")]
+    signing_cert: Option<PathBuf>,
+    /// Trusted root certificates (PEM), comma-separated or repeated.
+    #[arg(long, env = "INKSEAL_TRUST", value_name = "FILE", value_delimiter = ',')]
+    trust: Vec<PathBuf>,
+    /// Seconds a signing link works unused.
+    #[arg(long, env = "INKSEAL_LINK_TTL_SECS", value_name = "SECONDS", default_value_t = 30 * 60)]
+    link_ttl: u64,
+    /// Seconds a producer session may idle.
+    #[arg(long, env = "INKSEAL_SESSION_IDLE_SECS", value_name = "SECONDS", default_value_t = 45 * 60)]
+    session_idle: u64,
+    #[command(flatten)]
+    templates: TemplateArgs,
+}
+
+pub(crate) fn run(args: &ServeArgs) -> Result<(), Failure> {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("INKSEAL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    runtime.block_on(serve(args))
+}
+
+fn load_identity(args: &ServeArgs) -> Result<(SigningIdentity, TrustStore), Failure> {
+    match (&args.signing_key, &args.signing_cert) {
+        (Some(key), Some(cert)) => {
+            let trust = TrustStore::load(&args.trust).map_err(|e| Failure::Invalid(format!("--trust: {e}")))?;
+            let identity = SigningIdentity::load(key, cert, &trust, SystemTime::now())
+                .map_err(|e| Failure::Invalid(format!("refusing to start: the signing key or certificate is not usable: {e}")))?;
+            Ok((identity, trust))
+        }
+        _ => {
+            let dir = args.data.join("keys");
+            let (_, identity, trust) = super::demo::dev_identity(&dir, Algorithm::Ed25519)?;
+            tracing::warn!(
+                "signing with DEVELOPMENT keys from {} — documents will not be trusted outside this installation; \
+                 set INKSEAL_SIGNING_KEY, INKSEAL_SIGNING_CERT and INKSEAL_TRUST in production",
+                dir.display()
+            );
+            Ok((identity, trust))
+        }
+    }
+}
+
+async fn serve(args: &ServeArgs) -> Result<(), Failure> {
+    let store = match &args.database_url {
+        Some(url) if !url.is_empty() => Store::open(url).await.context("opening the database named by DATABASE_URL")?,
+        _ => {
+            let path = args.data.join("inkseal.db");
+            Store::open_sqlite(&path).await.with_context(|| format!("opening {}", path.display()))?
+        }
+    };
+    let (identity, trust) = load_identity(args)?;
+    let renderer = args.templates.renderer()?;
+    let api_keys = ApiKeys::parse(&args.api_keys);
+    if api_keys.is_empty() {
+        tracing::warn!("no API keys configured (INKSEAL_API_KEYS): the portal API will refuse every request");
+    }
+    let listener = tokio::net::TcpListener::bind(args.addr).await.with_context(|| format!("listening on {}", args.addr))?;
+    let bound = listener.local_addr().context("reading the bound address")?;
+    let config = Config {
+        public_url: args.public_url.clone().unwrap_or_else(|| format!("http://{bound}")),
+        link_ttl: Duration::from_secs(args.link_ttl),
+        session_idle: Duration::from_secs(args.session_idle),
+    };
+    let service = Service::new(
+        store.clone(),
+        Arc::new(renderer),
+        Arc::new(identity),
+        Arc::new(trust),
+        config,
+        Arc::new(time::OffsetDateTime::now_utc),
+    );
+    tracing::info!(database = ?store.backend(), api_keys = api_keys.len(), "inkseal listening on http://{bound}");
+    // The one line scripts and tests read to find the port.
+    println!("listening on http://{bound}");
+    crate::http::serve(listener, AppState { service, api_keys }, shutdown_signal()).await.context("serving")?;
+    store.close().await;
+    tracing::info!("stopped after finishing requests in flight");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

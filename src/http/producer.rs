@@ -1,0 +1,279 @@
+//! The producer's endpoints under `/s/`: a signing link opens a session
+//! (cookie), then consent, documents, review, sign, finish, submit, upload,
+//! resubmit. State-changing requests need the session's CSRF token (header
+//! `X-CSRF-Token` or form field `csrf_token`). Each accepts JSON (answered
+//! with JSON) or an HTML form post (answered with a 303 to the packet).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::AppState;
+use super::auth::{CSRF_HEADER, SESSION_COOKIE, Session, caller};
+use super::error::ApiError;
+use super::views::{Audience, PacketView};
+use crate::audit::Actor;
+use crate::documents::{EntityType, LlcClass, TaxClassification};
+use crate::service::{SignInput, consent_text, csrf_matches, csrf_token};
+
+/// Largest form or JSON body a producer sends (the upload has its own limit).
+pub const MAX_FORM_BYTES: usize = 16 * 1024;
+
+/// A producer's state-changing request: the body, parsed as JSON or as a
+/// form, after the CSRF token was checked.
+pub struct Action {
+    session: Session,
+    form: bool,
+    fields: serde_json::Value,
+}
+
+impl<S> FromRequest<S> for Action
+where
+    AppState: axum::extract::FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let (mut parts, body) = req.into_parts();
+        let session = <Session as axum::extract::FromRequestParts<S>>::from_request_parts(&mut parts, state).await?;
+        let headers = parts.headers.clone();
+        let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(|e: BytesRejection| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE { ApiError::too_large(MAX_FORM_BYTES) } else { ApiError::bad_request("bad_body", e.body_text()) }
+            })?;
+        let form = content_type(&headers).starts_with("application/x-www-form-urlencoded");
+        let fields: serde_json::Value = if bytes.is_empty() {
+            serde_json::json!({})
+        } else if form {
+            let pairs: Vec<(String, String)> =
+                serde_urlencoded::from_bytes(&bytes).map_err(|_| ApiError::bad_request("bad_form", "the form could not be read"))?;
+            serde_json::Value::Object(pairs.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect())
+        } else if content_type(&headers).starts_with("application/json") {
+            serde_json::from_slice(&bytes).map_err(|_| ApiError::bad_request("malformed_json", "the body is not well-formed JSON"))?
+        } else {
+            return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_type", "send JSON or a form"));
+        };
+        let presented = headers
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .or_else(|| fields.get("csrf_token").and_then(|v| v.as_str()).map(str::to_owned));
+        if !presented.is_some_and(|t| csrf_matches(&session.token, &t)) {
+            return Err(ApiError::forbidden(
+                "csrf",
+                "this request lacks the page's security token; reload the page and try again",
+            ));
+        }
+        Ok(Action { session, form, fields })
+    }
+}
+
+fn content_type(headers: &HeaderMap) -> &str {
+    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("")
+}
+
+/// What the producer sees of the packet, with the CSRF token for the next request.
+async fn packet_json(state: &AppState, session: &Session) -> Result<Response, ApiError> {
+    let packet = state.service.packet(&session.packet_id).await?;
+    Ok(Json(serde_json::json!({
+        "packet": PacketView::new(&packet, Audience::Producer),
+        "csrf_token": csrf_token(&session.token),
+    }))
+    .into_response())
+}
+
+/// Answers a completed action: JSON for JSON, a redirect for forms.
+async fn done(state: &AppState, action: &Action) -> Result<Response, ApiError> {
+    if action.form { Ok(Redirect::to("/s/packet").into_response()) } else { packet_json(state, &action.session).await }
+}
+
+/// `GET /s/link/{token}`: spends the link and opens a session.
+pub async fn open_link(State(state): State<AppState>, Path(token): Path<String>, req: Request) -> Result<Response, ApiError> {
+    let (parts, _) = req.into_parts();
+    let who = caller(&parts, Actor::System);
+    let opened = state.service.open_session(&token, &who).await?;
+    let secure = if state.service.config().public_url.starts_with("https://") { "; Secure" } else { "" };
+    let cookie = format!("{SESSION_COOKIE}={}; Path=/s; HttpOnly; SameSite=Strict{secure}", opened.token);
+    let wants_html = parts
+        .headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    let packet = state.service.packet(&opened.packet_id).await?;
+    let body = if wants_html {
+        // A same-site page, not a redirect: a SameSite=Strict cookie set on a
+        // navigation that started in an email is only sent on the next
+        // same-site request.
+        let html = format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Your onboarding packet</title></head>\
+             <body><p>Your onboarding packet for case {} is ready.</p><p><a href=\"/s/packet\">Continue</a></p></body></html>",
+            html_escape(&packet.case_key)
+        );
+        ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
+    } else {
+        Json(serde_json::json!({
+            "packet": PacketView::new(&packet, Audience::Producer),
+            "csrf_token": csrf_token(&opened.token),
+        }))
+        .into_response()
+    };
+    Ok(([(header::SET_COOKIE, cookie), (header::CACHE_CONTROL, "no-store".to_owned())], body).into_response())
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// `GET /s/packet`.
+pub async fn packet(State(state): State<AppState>, session: Session) -> Result<Response, ApiError> {
+    packet_json(&state, &session).await
+}
+
+/// `GET /s/consent`: the consent text and its version.
+pub async fn consent_text_handler(_: Session) -> Json<crate::service::Consent> {
+    Json(consent_text())
+}
+
+/// `POST /s/consent`.
+pub async fn consent(State(state): State<AppState>, action: Action) -> Result<Response, ApiError> {
+    let agreed = action.fields.get("agree").is_none_or(|v| matches!(v.as_str(), Some("on" | "yes" | "true")) || v.as_bool() == Some(true));
+    if !agreed {
+        return Err(ApiError::field("agree", "tick the box to consent to electronic records and signatures"));
+    }
+    state.service.consent(&action.session.packet_id, &action.session.caller).await?;
+    done(&state, &action).await
+}
+
+/// `GET /s/steps/{n}/document`: the document; shown in full, it counts as viewed.
+pub async fn view(State(state): State<AppState>, session: Session, Path(n): Path<usize>) -> Result<Response, ApiError> {
+    let packet = state.service.packet(&session.packet_id).await?;
+    let (bytes, _) = state.service.view_step(&session.packet_id, n, &session.caller).await?;
+    let slug = packet.state.steps.get(n.saturating_sub(1)).map_or("document", |s| s.kind.slug());
+    Ok(super::api::pdf_response(bytes, &format!("{}-{slug}.pdf", packet.case_key)))
+}
+
+/// `POST /s/steps/{n}/review`.
+pub async fn review(State(state): State<AppState>, Path(n): Path<usize>, action: Action) -> Result<Response, ApiError> {
+    state.service.confirm_review(&action.session.packet_id, n, &action.session.caller).await?;
+    done(&state, &action).await
+}
+
+/// The sign form's flat fields.
+#[derive(Deserialize)]
+struct SignForm {
+    name: String,
+    #[serde(default)]
+    entity_type: Option<String>,
+    #[serde(default)]
+    entity_type_other: Option<String>,
+    #[serde(default)]
+    tax_classification: Option<String>,
+    #[serde(default)]
+    llc_class: Option<String>,
+    #[serde(default)]
+    tax_classification_other: Option<String>,
+}
+
+fn sign_input(action: &Action) -> Result<SignInput, ApiError> {
+    if !action.form {
+        let mut fields = action.fields.clone();
+        if let Some(map) = fields.as_object_mut() {
+            map.remove("csrf_token");
+        }
+        return serde_json::from_value(fields).map_err(|e| ApiError::field("body", e.to_string()));
+    }
+    let form: SignForm = serde_json::from_value(action.fields.clone()).map_err(|_| ApiError::field("name", "type your full name to sign"))?;
+    let other = |text: Option<String>| text.unwrap_or_default();
+    let entity_type = match form.entity_type.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some("partnership") => Some(EntityType::Partnership),
+        Some("corporation") => Some(EntityType::Corporation),
+        Some("other") => Some(EntityType::Other(other(form.entity_type_other))),
+        Some(_) => return Err(ApiError::field("entity_type", "must be partnership, corporation or other")),
+    };
+    let tax_classification = match form.tax_classification.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some("individual") => Some(TaxClassification::Individual),
+        Some("c_corporation") => Some(TaxClassification::CCorporation),
+        Some("s_corporation") => Some(TaxClassification::SCorporation),
+        Some("partnership") => Some(TaxClassification::Partnership),
+        Some("trust_estate") => Some(TaxClassification::TrustEstate),
+        Some("llc") => Some(TaxClassification::Llc(match form.llc_class.as_deref() {
+            Some("C") => LlcClass::C,
+            Some("S") => LlcClass::S,
+            Some("P") => LlcClass::P,
+            _ => return Err(ApiError::field("llc_class", "choose C, S or P for a limited liability company")),
+        })),
+        Some("other") => Some(TaxClassification::Other(other(form.tax_classification_other))),
+        Some(_) => return Err(ApiError::field("tax_classification", "is not one of the W-9 line 3a choices")),
+    };
+    Ok(SignInput { name: form.name, entity_type, tax_classification })
+}
+
+/// `POST /s/steps/{n}/sign`.
+pub async fn sign(State(state): State<AppState>, Path(n): Path<usize>, action: Action) -> Result<Response, ApiError> {
+    let input = sign_input(&action)?;
+    state.service.sign(&action.session.packet_id, n, input, &action.session.caller).await?;
+    done(&state, &action).await
+}
+
+/// `POST /s/finish`.
+pub async fn finish(State(state): State<AppState>, action: Action) -> Result<Response, ApiError> {
+    state.service.finish(&action.session.packet_id, &action.session.caller).await?;
+    done(&state, &action).await
+}
+
+/// `POST /s/submit`.
+pub async fn submit(State(state): State<AppState>, action: Action) -> Result<Response, ApiError> {
+    state.service.submit(&action.session.packet_id, &action.session.caller).await?;
+    done(&state, &action).await
+}
+
+/// `POST /s/resubmit`.
+pub async fn resubmit(State(state): State<AppState>, action: Action) -> Result<Response, ApiError> {
+    state.service.resubmit(&action.session.packet_id, &action.session.caller).await?;
+    done(&state, &action).await
+}
+
+/// `POST /s/upload`: multipart with a `file` part and a `csrf_token` part.
+pub async fn upload(State(state): State<AppState>, session: Session, headers: HeaderMap, mut multipart: Multipart) -> Result<Response, ApiError> {
+    let mut csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let too_large = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::from(crate::service::ServiceError::Upload(crate::uploads::UploadError::TooLarge(crate::uploads::MAX_UPLOAD_BYTES / 1024 + 1)))
+        } else {
+            ApiError::bad_request("bad_form", e.body_text())
+        }
+    };
+    while let Some(field) = multipart.next_field().await.map_err(too_large)? {
+        match field.name() {
+            Some("csrf_token") => csrf = Some(field.text().await.map_err(too_large)?),
+            Some("file") => {
+                let name = field.file_name().unwrap_or("upload").to_owned();
+                file = Some((name, field.bytes().await.map_err(too_large)?.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    if !csrf.is_some_and(|t| csrf_matches(&session.token, &t)) {
+        return Err(ApiError::forbidden("csrf", "this request lacks the page's security token; reload the page and try again"));
+    }
+    let (name, bytes) = file.ok_or_else(|| ApiError::field("file", "choose a file to upload"))?;
+    state.service.upload(&session.packet_id, bytes, &name, &session.caller).await?;
+    let wants_json = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/json"));
+    if wants_json { packet_json(&state, &session).await } else { Ok(Redirect::to("/s/packet").into_response()) }
+}
+
+/// `POST /s/logout`: ends the session.
+pub async fn logout(State(state): State<AppState>, action: Action) -> Result<Response, ApiError> {
+    state.service.end_session(&action.session.token).await?;
+    let cookie = format!("{SESSION_COOKIE}=; Path=/s; HttpOnly; SameSite=Strict; Max-Age=0");
+    Ok(([(header::SET_COOKIE, cookie)], StatusCode::NO_CONTENT).into_response())
+}
