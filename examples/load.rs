@@ -125,12 +125,12 @@ async fn main() {
         let packet = create(client.clone(), base.clone(), case.clone()).await;
         let id = packet["id"].as_str().unwrap();
         let link: Value = client.post(format!("{base}/api/v1/packets/{id}/links")).bearer_auth(KEY).send().await.unwrap().json().await.unwrap();
-        let res = client.get(link["url"].as_str().unwrap()).header("accept", "application/json").send().await.unwrap();
+        let res = client.post(link["url"].as_str().unwrap()).header("accept", "application/json").send().await.unwrap();
         let cookie = res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
         let body: Value = res.json().await.unwrap();
         let csrf = body["csrf_token"].as_str().unwrap().to_owned();
         let post = |path: &str| client.post(format!("{base}{path}")).header("cookie", &cookie).header("x-csrf-token", &csrf);
-        assert_eq!(post("/s/consent").json(&json!({})).send().await.unwrap().status(), 200);
+        assert_eq!(post("/s/consent").json(&json!({"agree": true})).send().await.unwrap().status(), 200);
         let view = client.get(format!("{base}/s/steps/1/document")).header("cookie", &cookie).send().await.unwrap();
         assert_eq!(view.status(), 200);
         producers.push((cookie, csrf));
@@ -155,4 +155,5 @@ async fn main() {
     .await;
     stats.print();
     let _ = server.kill();
+    let _ = server.wait();
 }

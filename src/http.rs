@@ -50,10 +50,10 @@ pub fn router(state: AppState) -> Router {
         .route("/packets/{id}/verification", get(api::verification))
         .route("/packets/{id}/info-requests", post(api::request_info))
         .route("/packets/{id}/approval", post(api::approve))
-        .route("/packets/{id}/eo-declaration", put(api::put_upload).get(api::get_upload).layer(upload_limit.clone()))
+        .route("/packets/{id}/eo-declaration", put(api::put_upload).get(api::get_upload).layer(upload_limit))
         .route("/verify", post(api::verify).layer(DefaultBodyLimit::max(api::MAX_VERIFY_BYTES)));
     let producer = Router::new()
-        .route("/link/{token}", get(producer::open_link))
+        .route("/link/{token}", get(producer::peek_link).post(producer::open_link))
         .route("/packet", get(producer::packet))
         .route("/consent", get(producer::consent_text_handler).post(producer::consent))
         .route("/steps/{n}/document", get(producer::view))
@@ -95,9 +95,18 @@ async fn wrong_method() -> ApiError {
     ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not take that method; see /api/openapi.json")
 }
 
-/// Headers every response carries.
+/// Headers every response carries, and one log line per request (the
+/// path with any signing-link token left out).
 async fn headers(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let path = match req.uri().path() {
+        p if p.starts_with("/s/link/") => "/s/link/{token}".to_owned(),
+        p => p.chars().take(200).collect(),
+    };
+    tracing::debug!(%method, %path, "started");
     let mut res = next.run(req).await;
+    tracing::info!(%method, %path, status = res.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
     let h = res.headers_mut();
     h.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));

@@ -6,5 +6,5 @@ whether an action is allowed. Pure functions over plain types; no I/O.
 mod lifecycle;
 mod signer_name;
 
-pub use lifecycle::{Completion, DocumentRef, Event, Packet, Refusal, Request, Status, Step, Upload, apply};
+pub use lifecycle::{Completion, DocumentRef, Event, Packet, Refusal, Request, Sealed, Status, Step, Upload, apply};
 pub use signer_name::{NameMismatch, SignerName, normalize_name};

@@ -258,7 +258,10 @@ impl Service {
     pub fn case_of(&self, packet: &StoredPacket) -> Result<Case, ServiceError> {
         let as_of = Date::parse(&packet.as_of, time::macros::format_description!("[year]-[month]-[day]"))
             .map_err(|e| ServiceError::Internal(format!("stored as-of date: {e}")))?;
-        parse_case(packet.case_json.as_bytes(), as_of, self.renderer.reference()).map_err(ServiceError::InvalidCase)
+        // It validated when stored; failing now means the reference data
+        // changed under it, which is ours to fix, not the caller's.
+        parse_case(packet.case_json.as_bytes(), as_of, self.renderer.reference())
+            .map_err(|e| ServiceError::Internal(format!("stored case of packet {} no longer validates: {e}", packet.id)))
     }
 
     /// Replaces the case before submission (or while information is
@@ -271,8 +274,7 @@ impl Service {
         let now = self.now();
         let as_of = now.date();
         let (case, documents) = self.render_case(case_json.clone(), as_of).await?;
-        let previous = self.case_of(&current).ok();
-        if previous.is_some_and(|p| p.case_key != case.case_key) {
+        if current.case_key != case.case_key {
             return Err(ServiceError::InvalidField {
                 field: "case_key",
                 message: "cannot change; create a new packet for another case".into(),
@@ -330,28 +332,6 @@ impl Service {
             match self.store.commit(id, current.version, change).await {
                 Ok(records) => return Ok(Committed { packet: self.packet(id).await?, records }),
                 Err(StoreError::Conflict | StoreError::ProducerIdTaken) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(ServiceError::Busy)
-    }
-
-    /// Appends an audit-only event (no state change) under the packet's guard.
-    async fn record(&self, id: &str, caller: &Caller, event: Event) -> Result<Record, ServiceError> {
-        for _ in 0..ATTEMPTS {
-            let current = self.packet(id).await?;
-            let now = self.now();
-            let change = Change {
-                state: &current.state,
-                case: None,
-                producer_id: None,
-                blobs: Vec::new(),
-                entries: vec![self.entry(caller, now, event.clone())],
-                now: &rfc3339(now),
-            };
-            match self.store.commit(id, current.version, change).await {
-                Ok(mut records) => return records.pop().ok_or_else(|| ServiceError::Internal("no record".into())),
-                Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
             }
         }

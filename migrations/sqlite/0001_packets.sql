@@ -11,6 +11,10 @@ CREATE TABLE packets (
     status      TEXT NOT NULL,
     version     BIGINT NOT NULL,
     producer_id TEXT UNIQUE,
+    -- The last audit record's position and hash: anchors the chain's end,
+    -- so that removing the newest records is detected too.
+    audit_seq   BIGINT NOT NULL DEFAULT 0,
+    audit_head  TEXT NOT NULL DEFAULT '',
     created_at  TEXT NOT NULL,
     updated_at  TEXT NOT NULL
 );

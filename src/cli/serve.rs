@@ -37,7 +37,7 @@ pub(crate) struct ServeArgs {
     public_url: Option<String>,
     /// Production signing key (PKCS#8 PEM, not readable by others). With
     /// --signing-cert and --trust; without them development keys are used.
-    #[arg(long, env = "INKSEAL_SIGNING_KEY", value_name = "FILE", requires_all = ["signing_cert", "trust"])]
+    #[arg(long, env = "INKSEAL_SIGNING_KEY", value_name = "FILE")]
     signing_key: Option<PathBuf>,
     /// Production signing certificate chain (PEM, signer first).
     #[arg(long, env = "INKSEAL_SIGNING_CERT", value_name = "FILE")]
@@ -58,12 +58,21 @@ pub(crate) struct ServeArgs {
 pub(crate) fn run(args: &ServeArgs) -> Result<(), Failure> {
     let filter = tracing_subscriber::EnvFilter::try_from_env("INKSEAL_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(colour).with_writer(std::io::stderr).try_init();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
     runtime.block_on(serve(args))
 }
 
 fn load_identity(args: &ServeArgs) -> Result<(SigningIdentity, TrustStore), Failure> {
+    let given = [args.signing_key.is_some(), args.signing_cert.is_some(), !args.trust.is_empty()];
+    if given.iter().any(|g| *g) && !given.iter().all(|g| *g) {
+        return Err(Failure::Invalid(
+            "refusing to start: production signing needs all of --signing-key, --signing-cert and --trust \
+             (INKSEAL_SIGNING_KEY, INKSEAL_SIGNING_CERT, INKSEAL_TRUST); set none of them for development keys"
+                .into(),
+        ));
+    }
     match (&args.signing_key, &args.signing_cert) {
         (Some(key), Some(cert)) => {
             let trust = TrustStore::load(&args.trust).map_err(|e| Failure::Invalid(format!("--trust: {e}")))?;

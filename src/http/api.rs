@@ -83,8 +83,10 @@ pub async fn update_case(
 
 /// `POST /api/v1/packets/{id}/links`: a single-use signing link and the invitation.
 pub async fn issue_link(State(state): State<AppState>, Portal(caller): Portal, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let link = state.service.issue_link(&id, &caller).await?;
+    // The invitation needs the case; read it before the link exists.
     let packet = state.service.packet(&id).await?;
+    state.service.case_of(&packet)?;
+    let link = state.service.issue_link(&id, &caller).await?;
     let invitation = state.service.invitation(&packet, &link)?;
     let body = serde_json::json!({ "url": link.url, "expires_at": link.expires_at, "invitation": invitation });
     Ok((StatusCode::CREATED, Json(body)).into_response())
@@ -177,7 +179,12 @@ pub async fn request_info(
     Path(id): Path<String>,
     body: Result<Json<InfoRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let Json(body) = body.map_err(|e| ApiError::field("request", e.body_text()))?;
+    let Json(body) = body.map_err(|e| match e.status() {
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(e.status(), "unsupported_type", "send application/json"),
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::too_large(MAX_CASE_BYTES),
+        StatusCode::BAD_REQUEST => ApiError::bad_request("malformed_json", e.body_text()),
+        _ => ApiError::field("request", e.body_text()),
+    })?;
     let (committed, letter) = state.service.request_info(&id, &body.request, &caller).await?;
     Ok(Json(serde_json::json!({ "packet": PacketView::new(&committed.packet, Audience::Portal), "letter": letter })))
 }

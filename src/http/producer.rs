@@ -6,7 +6,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -93,30 +93,42 @@ async fn done(state: &AppState, action: &Action) -> Result<Response, ApiError> {
     if action.form { Ok(Redirect::to("/s/packet").into_response()) } else { packet_json(state, &action.session).await }
 }
 
-/// `GET /s/link/{token}`: spends the link and opens a session.
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
+}
+
+/// `GET /s/link/{token}`: says what the link opens, without spending it —
+/// mail scanners and link previews fetch links, and must not use them up.
+/// Browsers get a page whose button redeems the link with a POST.
+pub async fn peek_link(State(state): State<AppState>, Path(token): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let packet_id = state.service.peek_link(&token).await?;
+    let packet = state.service.packet(&packet_id).await?;
+    if wants_html(&headers) {
+        let html = format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Your onboarding packet</title></head>\
+             <body><p>Your onboarding packet for case {} is ready.</p>\
+             <form method=\"post\" action=\"/s/link/{}\"><button type=\"submit\">Open my packet</button></form></body></html>",
+            html_escape(&packet.case_key),
+            html_escape(&token)
+        );
+        return Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], html).into_response());
+    }
+    Ok(Json(serde_json::json!({ "status": "unused", "case_key": packet.case_key, "steps": packet.state.steps.len() })).into_response())
+}
+
+/// `POST /s/link/{token}`: spends the link and opens a session. Browsers
+/// (form posts) are sent on to `/s/packet`, which is same-site, so the
+/// SameSite=Strict cookie goes along.
 pub async fn open_link(State(state): State<AppState>, Path(token): Path<String>, req: Request) -> Result<Response, ApiError> {
     let (parts, _) = req.into_parts();
     let who = caller(&parts, Actor::System);
     let opened = state.service.open_session(&token, &who).await?;
     let secure = if state.service.config().public_url.starts_with("https://") { "; Secure" } else { "" };
     let cookie = format!("{SESSION_COOKIE}={}; Path=/s; HttpOnly; SameSite=Strict{secure}", opened.token);
-    let wants_html = parts
-        .headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("text/html"));
-    let packet = state.service.packet(&opened.packet_id).await?;
-    let body = if wants_html {
-        // A same-site page, not a redirect: a SameSite=Strict cookie set on a
-        // navigation that started in an email is only sent on the next
-        // same-site request.
-        let html = format!(
-            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Your onboarding packet</title></head>\
-             <body><p>Your onboarding packet for case {} is ready.</p><p><a href=\"/s/packet\">Continue</a></p></body></html>",
-            html_escape(&packet.case_key)
-        );
-        ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
+    let body = if content_type(&parts.headers).starts_with("application/x-www-form-urlencoded") || wants_html(&parts.headers) {
+        Redirect::to("/s/packet").into_response()
     } else {
+        let packet = state.service.packet(&opened.packet_id).await?;
         Json(serde_json::json!({
             "packet": PacketView::new(&packet, Audience::Producer),
             "csrf_token": csrf_token(&opened.token),
@@ -124,6 +136,10 @@ pub async fn open_link(State(state): State<AppState>, Path(token): Path<String>,
         .into_response()
     };
     Ok(([(header::SET_COOKIE, cookie), (header::CACHE_CONTROL, "no-store".to_owned())], body).into_response())
+}
+
+fn step_number(n: Result<Path<usize>, PathRejection>) -> Result<usize, ApiError> {
+    n.map(|Path(n)| n).map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", "steps are numbered from 1"))
 }
 
 fn html_escape(s: &str) -> String {
@@ -142,7 +158,8 @@ pub async fn consent_text_handler(_: Session) -> Json<crate::service::Consent> {
 
 /// `POST /s/consent`.
 pub async fn consent(State(state): State<AppState>, action: Action) -> Result<Response, ApiError> {
-    let agreed = action.fields.get("agree").is_none_or(|v| matches!(v.as_str(), Some("on" | "yes" | "true")) || v.as_bool() == Some(true));
+    // An unticked checkbox sends nothing: consent needs the field, set.
+    let agreed = action.fields.get("agree").is_some_and(|v| matches!(v.as_str(), Some("on" | "yes" | "true")) || v.as_bool() == Some(true));
     if !agreed {
         return Err(ApiError::field("agree", "tick the box to consent to electronic records and signatures"));
     }
@@ -151,7 +168,8 @@ pub async fn consent(State(state): State<AppState>, action: Action) -> Result<Re
 }
 
 /// `GET /s/steps/{n}/document`: the document; shown in full, it counts as viewed.
-pub async fn view(State(state): State<AppState>, session: Session, Path(n): Path<usize>) -> Result<Response, ApiError> {
+pub async fn view(State(state): State<AppState>, session: Session, n: Result<Path<usize>, PathRejection>) -> Result<Response, ApiError> {
+    let n = step_number(n)?;
     let packet = state.service.packet(&session.packet_id).await?;
     let (bytes, _) = state.service.view_step(&session.packet_id, n, &session.caller).await?;
     let slug = packet.state.steps.get(n.saturating_sub(1)).map_or("document", |s| s.kind.slug());
@@ -159,7 +177,8 @@ pub async fn view(State(state): State<AppState>, session: Session, Path(n): Path
 }
 
 /// `POST /s/steps/{n}/review`.
-pub async fn review(State(state): State<AppState>, Path(n): Path<usize>, action: Action) -> Result<Response, ApiError> {
+pub async fn review(State(state): State<AppState>, n: Result<Path<usize>, PathRejection>, action: Action) -> Result<Response, ApiError> {
+    let n = step_number(n)?;
     state.service.confirm_review(&action.session.packet_id, n, &action.session.caller).await?;
     done(&state, &action).await
 }
@@ -217,7 +236,8 @@ fn sign_input(action: &Action) -> Result<SignInput, ApiError> {
 }
 
 /// `POST /s/steps/{n}/sign`.
-pub async fn sign(State(state): State<AppState>, Path(n): Path<usize>, action: Action) -> Result<Response, ApiError> {
+pub async fn sign(State(state): State<AppState>, n: Result<Path<usize>, PathRejection>, action: Action) -> Result<Response, ApiError> {
+    let n = step_number(n)?;
     let input = sign_input(&action)?;
     state.service.sign(&action.session.packet_id, n, input, &action.session.caller).await?;
     done(&state, &action).await

@@ -118,6 +118,15 @@ pub struct Upload {
     pub filename: String,
 }
 
+/// A review copy and the seal made on it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sealed {
+    /// SHA-256 of the review copy that was sealed.
+    pub reviewed_sha256: String,
+    /// SHA-256 of the sealed PDF.
+    pub sealed_sha256: String,
+}
+
 /// What someone asks the packet to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Request {
@@ -125,8 +134,9 @@ pub enum Request {
     Consent(String),
     /// The whole document of step `n` (0-based) was shown; its bytes hashed to this.
     Viewed(usize, String),
-    /// Confirm review of step `n`; the sealed copy hashed to this.
-    ConfirmReview(usize, String),
+    /// Confirm review of step `n`: the review copy that was sealed (must be
+    /// the step's current content) and the sealed copy's hash.
+    ConfirmReview(usize, Sealed),
     /// Sign step `n` (the caller has checked the name and sealed the PDF).
     Sign(usize, Completion),
     /// Finish after the last step.
@@ -335,10 +345,13 @@ pub fn apply(packet: &Packet, request: &Request) -> Result<(Packet, Event), Refu
             next.steps[*n].viewed = true;
             Event::Viewed { step: *n, sha256: sha256.clone() }
         }
-        Request::ConfirmReview(n, sealed_sha256) => {
+        Request::ConfirmReview(n, Sealed { reviewed_sha256, sealed_sha256 }) => {
             let step = step_in_order(packet, *n)?;
             if step.action != Action::Review {
                 return Err(Refusal::WrongAction(n + 1, "a sign step"));
+            }
+            if *reviewed_sha256 != step.content_sha256 {
+                return Err(Refusal::StaleView(n + 1));
             }
             next.steps[*n].done = Some(Completion::Reviewed { sealed_sha256: sealed_sha256.clone() });
             Event::Reviewed { step: *n, sha256: step.content_sha256.clone(), sealed_sha256: sealed_sha256.clone() }
@@ -399,7 +412,10 @@ pub fn apply(packet: &Packet, request: &Request) -> Result<(Packet, Event), Refu
             let voided = packet.steps[kept..].iter().filter(|s| s.done.is_some() || s.viewed).count();
             next.steps = fresh;
             next.revision = packet.revision + 1;
-            if packet.consent.is_some() {
+            // Steps left to do put the packet back in progress; an edit that
+            // leaves every step complete keeps the status (an open
+            // information request stays open).
+            if packet.consent.is_some() && next.steps.iter().any(|s| s.done.is_none()) {
                 next.status = Status::InProgress;
             }
             Event::CaseEdited { revision: next.revision, voided }
@@ -484,6 +500,10 @@ mod tests {
             .collect()
     }
 
+    fn sealed(p: &Packet, n: usize) -> Sealed {
+        Sealed { reviewed_sha256: p.steps[n].content_sha256.clone(), sealed_sha256: "sealed".into() }
+    }
+
     fn signed(p: &Packet, n: usize) -> Completion {
         let reviewed = p.steps.get(n).map_or_else(String::new, |s| s.content_sha256.clone());
         Completion::Signed {
@@ -496,7 +516,7 @@ mod tests {
 
     fn complete(p: &Packet, n: usize) -> Packet {
         let (p, _) = apply(p, &Request::Viewed(n, p.steps[n].content_sha256.clone())).unwrap();
-        let req = if p.steps[n].action == Action::Sign { Request::Sign(n, signed(&p, n)) } else { Request::ConfirmReview(n, "sealed".into()) };
+        let req = if p.steps[n].action == Action::Sign { Request::Sign(n, signed(&p, n)) } else { Request::ConfirmReview(n, sealed(&p, n)) };
         apply(&p, &req).unwrap().0
     }
 
@@ -530,7 +550,7 @@ mod tests {
         assert_eq!(apply(&p, &Request::Viewed(0, "stale".into())), Err(Refusal::StaleView(1)));
         p = complete(&p, 0);
         assert_eq!(apply(&p, &Request::Sign(0, signed(&p, 0))), Err(Refusal::AlreadyDone(1)));
-        assert_eq!(apply(&p, &Request::ConfirmReview(1, "sealed".into())), Err(Refusal::WrongAction(2, "a sign step")));
+        assert_eq!(apply(&p, &Request::ConfirmReview(1, sealed(&p, 1))), Err(Refusal::WrongAction(2, "a sign step")));
         assert_eq!(apply(&p, &Request::Viewed(9, "x".into())), Err(Refusal::NoSuchStep(10)));
     }
 
@@ -561,6 +581,21 @@ mod tests {
     }
 
     #[test]
+    fn an_edit_that_changes_no_document_keeps_an_information_request_open() {
+        let mut p = apply(&Packet::new(docs(1)), &Request::Consent("c".into())).unwrap().0;
+        for n in 0..4 {
+            p = complete(&p, n);
+        }
+        for r in [Request::Finish, Request::Submit, Request::RequestInfo("more".into())] {
+            p = apply(&p, &r).unwrap().0;
+        }
+        let (same, _) = apply(&p, &Request::EditCase(docs(1))).unwrap();
+        assert_eq!(same.status, Status::InfoRequested { request: "more".into() });
+        let (changed, _) = apply(&p, &Request::EditCase(docs(2))).unwrap();
+        assert_eq!(changed.status, Status::InProgress);
+    }
+
+    #[test]
     fn editing_voids_reviews_and_signatures() {
         let mut p = apply(&Packet::new(docs(1)), &Request::Consent("c".into())).unwrap().0;
         p = complete(&complete(&p, 0), 1);
@@ -574,7 +609,10 @@ mod tests {
         prop_oneof![
             Just(Request::Consent("consent".into())),
             (0usize..5, 0u8..3).prop_map(|(n, v)| Request::Viewed(n, format!("{}-v{v}", docs(1).get(n).map_or("none", |d| d.kind.slug())))),
-            (0usize..5).prop_map(|n| Request::ConfirmReview(n, "sealed".into())),
+            (0usize..5, 1u8..3).prop_map(|(n, v)| Request::ConfirmReview(n, Sealed {
+                reviewed_sha256: format!("{}-v{v}", docs(1).get(n).map_or("none", |d| d.kind.slug())),
+                sealed_sha256: "sealed".into(),
+            })),
             (0usize..5, 1u8..3).prop_map(|(n, v)| {
                 let reviewed = format!("{}-v{v}", docs(1).get(n).map_or("none", |d| d.kind.slug()));
                 Request::Sign(n, Completion::Signed {

@@ -55,15 +55,17 @@ impl Service {
         if text.is_empty() || text.len() > 4000 {
             return Err(ServiceError::InvalidField { field: "request", message: "must be 1 to 4000 characters".into() });
         }
-        let committed =
-            self.transition(id, caller, |_| Ok(Planned::just(Request::RequestInfo(text.to_owned())))).await?;
-        let case = self.case_of(&committed.packet)?;
+        // Everything the letter needs is read before the change is committed.
+        let case = self.case_of(&self.packet(id).await?)?;
         let a = &case.contact.address;
         let context = serde_json::json!({
             "date": letter_date(self.now()), "principal": case.principal.full_name(), "case_key": case.case_key,
             "address_line1": a.line1, "address_line2": a.line2, "city": a.city, "state": a.state.code(),
             "zip": a.zip.as_str(), "request": text,
         });
+        letters::render(LetterKind::InfoRequest, &context).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let committed =
+            self.transition(id, caller, |_| Ok(Planned::just(Request::RequestInfo(text.to_owned())))).await?;
         let letter = letters::render(LetterKind::InfoRequest, &context).map_err(|e| ServiceError::Internal(e.to_string()))?;
         Ok((committed, letter))
     }
@@ -74,6 +76,13 @@ impl Service {
     /// # Errors
     /// 409 unless submitted.
     pub async fn approve(&self, id: &str, caller: &Caller) -> Result<(Committed, Letter), ServiceError> {
+        let case = self.case_of(&self.packet(id).await?)?;
+        let mut context = serde_json::json!({
+            "date": letter_date(self.now()), "principal": case.principal.full_name(),
+            "agency": case.agency.legal_name, "case_key": case.case_key, "producer_id": "000000000",
+        });
+        // A template error shows before anything is committed.
+        letters::render(LetterKind::Welcome, &context).map_err(|e| ServiceError::Internal(e.to_string()))?;
         let committed = self
             .transition(id, caller, |_| {
                 let producer_id = producer_id()?;
@@ -83,11 +92,7 @@ impl Service {
         let Status::Approved { producer_id } = &committed.packet.state.status else {
             return Err(ServiceError::Internal("approval did not stick".into()));
         };
-        let case = self.case_of(&committed.packet)?;
-        let context = serde_json::json!({
-            "date": letter_date(self.now()), "principal": case.principal.full_name(),
-            "agency": case.agency.legal_name, "case_key": case.case_key, "producer_id": producer_id,
-        });
+        context["producer_id"] = serde_json::json!(producer_id);
         let letter = letters::render(LetterKind::Welcome, &context).map_err(|e| ServiceError::Internal(e.to_string()))?;
         Ok((committed, letter))
     }
@@ -112,7 +117,18 @@ impl Service {
     pub async fn audit_trail(&self, id: &str) -> Result<(Vec<Record>, Result<(), audit::ChainBreak>), ServiceError> {
         self.packet(id).await?;
         let records = self.store.audit_trail(id).await?;
-        let verdict = audit::verify(&records);
+        let anchor = self.store.audit_anchor(id).await?;
+        let verdict = audit::verify(&records).and_then(|()| {
+            let Some((seq, head)) = anchor else { return Ok(()) };
+            let last_seq = records.last().map_or(0, |r| r.seq);
+            if last_seq < seq {
+                Err(audit::ChainBreak { seq: last_seq + 1, reason: "it is missing from the end of the trail" })
+            } else if last_seq > seq || records.last().is_some_and(|r| r.hash != head) {
+                Err(audit::ChainBreak { seq, reason: "the trail does not end where the packet says it does" })
+            } else {
+                Ok(())
+            }
+        });
         Ok((records, verdict))
     }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::{Caller, Committed, Planned, Service, ServiceError, blob, blocking, sha256_hex};
 use crate::documents::{DocumentKind, EntityType, RenderedDocument, SigningChoices, TaxClassification};
-use crate::packet::{Completion, Request, SignerName, Upload};
+use crate::packet::{Completion, Refusal, Request, Sealed, SignerName, Upload};
 use crate::signing::into_review_copy;
 use crate::uploads::{MAX_UPLOAD_BYTES, UploadError, sniff};
 
@@ -72,8 +72,12 @@ impl Service {
         }
         let bytes = self.stored(id, &step.content_sha256).await?;
         let served = sha256_hex(&bytes);
-        self.transition(id, caller, |_| Ok(Planned::just(Request::Viewed(index, served.clone())))).await?;
-        Ok((bytes, false))
+        match self.transition(id, caller, |_| Ok(Planned::just(Request::Viewed(index, served.clone())))).await {
+            Ok(_) => Ok((bytes, false)),
+            // Completed from another window meanwhile: show what was completed.
+            Err(ServiceError::Refused(Refusal::AlreadyDone(_))) => Box::pin(self.view_step(id, n, caller)).await,
+            Err(e) => Err(e),
+        }
     }
 
     /// Confirms review of step `n` and seals its review copy.
@@ -84,9 +88,10 @@ impl Service {
         let packet = self.packet(id).await?;
         let index = step_index(&packet.state, n)?;
         // Ask first with a placeholder so a refusal costs no seal.
-        crate::packet::apply(&packet.state, &Request::ConfirmReview(index, String::new()))?;
-        let signer = self.case_of(&packet)?.principal.full_name();
         let step = packet.state.steps[index].clone();
+        let probe = Sealed { reviewed_sha256: step.content_sha256.clone(), sealed_sha256: String::new() };
+        crate::packet::apply(&packet.state, &Request::ConfirmReview(index, probe))?;
+        let signer = self.case_of(&packet)?.principal.full_name();
         // The stored review copy, exactly as shown, is what gets sealed.
         let doc = RenderedDocument {
             kind: step.kind,
@@ -102,9 +107,11 @@ impl Service {
         let (renderer, identity, now) = (Arc::clone(&self.renderer), Arc::clone(&self.identity), self.now());
         let sealed = blocking(move || Ok(super::seal_document(&renderer, &identity, &doc, &signer, now)?)).await?;
         let sealed_sha = sha256_hex(&sealed);
+        let reviewed = step.content_sha256.clone();
         let blobs = vec![blob(sealed, sealed_sha.clone(), "sealed")];
         self.transition(id, caller, |_| {
-            Ok(Planned { blobs: blobs.clone(), ..Planned::just(Request::ConfirmReview(index, sealed_sha.clone())) })
+            let sealed = Sealed { reviewed_sha256: reviewed.clone(), sealed_sha256: sealed_sha.clone() };
+            Ok(Planned { blobs: blobs.clone(), ..Planned::just(Request::ConfirmReview(index, sealed)) })
         })
         .await
     }

@@ -63,18 +63,24 @@ impl Service {
     /// [`ServiceError::Link`] saying whether the link is unknown, spent or expired.
     pub async fn open_session(&self, link_token: &str, caller: &Caller) -> Result<OpenedSession, ServiceError> {
         let session = random_token(32)?;
-        let now = self.now().unix_timestamp();
-        let redeemed = self.store.redeem_link(&sha256_hex(link_token.as_bytes()), &sha256_hex(session.as_bytes()), now).await?;
-        let packet_id = redeemed.map_err(|why| {
-            ServiceError::Link(match why {
-                LinkRefusal::Unknown => "this signing link is not valid",
-                LinkRefusal::Spent => "this signing link was already used; ask for a new one",
-                LinkRefusal::Expired => "this signing link has expired; ask for a new one",
-            })
-        })?;
+        let now = self.now();
         let caller = Caller { actor: crate::audit::Actor::Producer(session_id(&session)), ..caller.clone() };
-        self.record(&packet_id, &caller, Event::LinkOpened).await?;
+        let entry = self.entry(&caller, now, Event::LinkOpened);
+        let redeemed = self
+            .store
+            .redeem_link(&sha256_hex(link_token.as_bytes()), &sha256_hex(session.as_bytes()), now.unix_timestamp(), entry)
+            .await?;
+        let packet_id = redeemed.map_err(link_error)?;
         Ok(OpenedSession { token: session, packet_id })
+    }
+
+    /// The packet a signing link would open, without spending the link.
+    ///
+    /// # Errors
+    /// [`ServiceError::Link`] saying whether the link is unknown, spent or expired.
+    pub async fn peek_link(&self, link_token: &str) -> Result<String, ServiceError> {
+        let found = self.store.peek_link(&sha256_hex(link_token.as_bytes()), self.now().unix_timestamp()).await?;
+        found.map_err(link_error)
     }
 
     /// The packet a session may act on, refreshing its idle timer.
@@ -94,6 +100,14 @@ impl Service {
     pub async fn end_session(&self, token: &str) -> Result<(), ServiceError> {
         Ok(self.store.end_session(&sha256_hex(token.as_bytes())).await?)
     }
+}
+
+fn link_error(why: LinkRefusal) -> ServiceError {
+    ServiceError::Link(match why {
+        LinkRefusal::Unknown => "this signing link is not valid",
+        LinkRefusal::Spent => "this signing link was already used; ask for a new one",
+        LinkRefusal::Expired => "this signing link has expired; ask for a new one",
+    })
 }
 
 /// The CSRF token that goes with a session.

@@ -181,6 +181,23 @@ impl Store {
         row.map(|r| Ok((r.try_get("media_type")?, r.try_get("bytes")?))).transpose()
     }
 
+    /// The position and hash of the packet's last audit record, as recorded
+    /// on the packet when it was written.
+    ///
+    /// # Errors
+    /// On database failure.
+    pub async fn audit_anchor(&self, packet_id: &str) -> Result<Option<(u64, String)>, StoreError> {
+        let row = sqlx::query("SELECT audit_seq, audit_head FROM packets WHERE id = $1")
+            .bind(packet_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            let seq: i64 = r.try_get("audit_seq")?;
+            Ok((u64::try_from(seq).unwrap_or(0), r.try_get("audit_head")?))
+        })
+        .transpose()
+    }
+
     /// The packet's audit trail, first record first.
     ///
     /// # Errors
@@ -243,10 +260,17 @@ pub(super) async fn append_audit(tx: &mut Transaction<'_, Any>, packet_id: &str,
         .transpose()?;
     let record = audit::append(last.as_ref(), entry);
     let json = serde_json::to_string(&record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let seq = i64::try_from(record.seq).unwrap_or(i64::MAX);
     sqlx::query("INSERT INTO audit_events (packet_id, seq, record) VALUES ($1, $2, $3)")
         .bind(packet_id)
-        .bind(i64::try_from(record.seq).unwrap_or(i64::MAX))
+        .bind(seq)
         .bind(json)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("UPDATE packets SET audit_seq = $1, audit_head = $2 WHERE id = $3")
+        .bind(seq)
+        .bind(&record.hash)
+        .bind(packet_id)
         .execute(&mut **tx)
         .await?;
     Ok(record)

@@ -63,6 +63,7 @@ impl Store {
         token_hash: &str,
         session_hash: &str,
         now: i64,
+        entry: Entry,
     ) -> Result<Result<String, LinkRefusal>, StoreError> {
         let mut tx = self.pool.begin().await?;
         let spent = sqlx::query(
@@ -92,8 +93,35 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
+        // The audit record goes in the same transaction; the version bump
+        // makes any writer that read the packet before re-read it.
+        sqlx::query("UPDATE packets SET version = version + 1, updated_at = $1 WHERE id = $2")
+            .bind(&entry.at)
+            .bind(&packet_id)
+            .execute(&mut *tx)
+            .await?;
+        super::packets::append_audit(&mut tx, &packet_id, entry).await?;
         tx.commit().await?;
         Ok(Ok(packet_id))
+    }
+
+    /// What redeeming a link would do, without spending it.
+    ///
+    /// # Errors
+    /// `Ok(Err(_))` says why the link does not work; `Err` is a database failure.
+    pub async fn peek_link(&self, token_hash: &str, now: i64) -> Result<Result<String, LinkRefusal>, StoreError> {
+        let row = sqlx::query("SELECT packet_id, spent_at, expires_at FROM signing_links WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(Err(LinkRefusal::Unknown)) };
+        if row.try_get::<Option<i64>, _>("spent_at")?.is_some() {
+            return Ok(Err(LinkRefusal::Spent));
+        }
+        if row.try_get::<i64, _>("expires_at")? <= now {
+            return Ok(Err(LinkRefusal::Expired));
+        }
+        Ok(Ok(row.try_get("packet_id")?))
     }
 
     /// The session's packet if it was used within `idle_secs`, marking it used now.

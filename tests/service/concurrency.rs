@@ -20,7 +20,7 @@ pub async fn two_requests_for_one_step_make_one_signature(db: Db) {
     let created = app.create(&example()).await;
     let id = created["id"].as_str().unwrap();
     let producer = app.producer(id).await;
-    producer.post("/s/consent", json!({})).await;
+    producer.post("/s/consent", json!({"agree": true})).await;
     producer.view(1).await;
     // The same session through two replicas, four requests at once.
     let through_other = Producer { base: other.base.clone(), ..producer.clone() };
@@ -49,7 +49,7 @@ pub async fn two_windows_racing_through_the_packet_never_double_sign(db: Db) {
     // Two windows with separate sessions, on separate replicas.
     let first = app.producer(&id).await;
     let second = other.open(&app.link(&id).await).await;
-    first.post("/s/consent", json!({})).await;
+    first.post("/s/consent", json!({"agree": true})).await;
     let steps = created["steps"].as_array().unwrap().clone();
     let run = |p: Producer, steps: Vec<Value>| async move {
         let mut outcomes = Vec::new();

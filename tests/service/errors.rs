@@ -105,6 +105,12 @@ pub async fn producer_errors_have_the_right_status_and_code(db: Db) {
     assert_error(status, &body, StatusCode::CONFLICT, "consent_required");
     let (status, body) = producer.post("/s/consent", json!({"agree": "no"})).await;
     assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request");
+    // An unticked checkbox sends no field at all: that is not consent either.
+    let (status, body) = producer.post("/s/consent", json!({})).await;
+    assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request");
+    assert_eq!(body["errors"][0]["field"], "agree");
+    let (status, body) = json_of(producer.get("/s/steps/x/document").await).await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
     let (status, _) = producer.post("/s/consent", json!({"agree": true})).await;
     assert_eq!(status, StatusCode::OK);
     let (status, body) = producer.post("/s/consent", json!({"agree": true})).await;

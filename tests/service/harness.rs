@@ -166,7 +166,7 @@ impl TestApp {
     }
 
     pub async fn open(&self, url: &str) -> Producer {
-        let res = self.client.get(url).header("accept", "application/json").send().await.unwrap();
+        let res = self.client.post(url).header("accept", "application/json").send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK);
         let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
         let session = cookie.split(';').next().unwrap().to_owned();

@@ -118,6 +118,11 @@ async fn check_whole_life(app: &TestApp, case: &Value, expected_documents: &[&st
 
     // The audit chain holds every event and verifies; the packet verifies.
     let audit = app.audit(&id).await;
+    // Neither the packet nor its trail carries the SSN, EIN or bank numbers.
+    let exposed = format!("{} {audit}", app.packet(&id).await);
+    for secret in ["512-38-4471", "512384471", "73-4821937", "734821937", "111000025", "9876543210"] {
+        assert!(!exposed.contains(secret), "{secret} exposed by the API");
+    }
     assert_eq!(audit["intact"], true, "{audit}");
     let events: Vec<&str> = audit["records"].as_array().unwrap().iter().map(|r| r["event"].as_str().unwrap()).collect();
     for expected in ["created", "link_issued", "link_opened", "consent_given", "viewed", "reviewed", "signed", "finished", "submitted", "info_requested", "uploaded", "resubmitted", "approved"] {
@@ -155,7 +160,7 @@ pub async fn editing_after_signing_voids_and_forces_a_new_signature(db: Db) {
     let created = app.create(&case).await;
     let id = created["id"].as_str().unwrap();
     let producer = app.producer(id).await;
-    producer.post("/s/consent", json!({})).await;
+    producer.post("/s/consent", json!({"agree": true})).await;
     let name = principal(&case);
     for i in 0..2 {
         let (status, body) = producer.complete(i + 1, &created["steps"][i], &name).await;
@@ -212,9 +217,32 @@ pub async fn audit_tampering_is_detected(db: Db) {
     let (_, verification) = json_of(app.api(Method::GET, &format!("/api/v1/packets/{id}/verification")).send().await.unwrap()).await;
     assert_eq!(verification["valid"], false);
     assert_eq!(verification["audit_chain_intact"], false);
-    // Deleting an event is caught as well.
+    // Put it back: intact again. Then deleting an event in the middle, or
+    // the newest ones, is caught as well.
+    sqlx::query("UPDATE audit_events SET record = $1 WHERE packet_id = $2 AND seq = 3")
+        .bind(&row.0)
+        .bind(&id)
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(app.audit(&id).await["intact"], true);
+    let (last,): (i64,) = sqlx::query_as("SELECT MAX(seq) FROM audit_events WHERE packet_id = $1")
+        .bind(&id)
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM audit_events WHERE packet_id = $1 AND seq >= $2")
+        .bind(&id)
+        .bind(last - 1)
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    let audit = app.audit(&id).await;
+    assert_eq!(audit["intact"], false);
+    assert!(audit["problem"].as_str().unwrap().contains("missing from the end"), "{audit}");
     sqlx::query("DELETE FROM audit_events WHERE packet_id = $1 AND seq = 5").bind(&id).execute(app.store.pool()).await.unwrap();
-    assert!(app.audit(&id).await["problem"].as_str().unwrap().contains("audit record 3"));
+    let audit = app.audit(&id).await;
+    assert!(audit["problem"].as_str().unwrap().contains("audit record 5: a record is missing"), "{audit}");
 }
 
 pub async fn certificate_of_completion_is_sealed_and_lists_every_event(db: Db) {

@@ -25,49 +25,62 @@ pub async fn links_are_single_use_and_expire(db: Db) {
         .unwrap();
     assert_eq!(stored, 0);
 
+    // Looking at a link (a mail scanner, a preview) does not spend it.
+    let (status, body) = json_of(app.client.get(&url).send().await.unwrap()).await;
+    assert_eq!((status, body["status"].as_str()), (StatusCode::OK, Some("unused")), "{body}");
     let producer = app.open(&url).await;
     let cookie = producer.set_cookie.to_ascii_lowercase();
     for attribute in ["httponly", "samesite=strict", "path=/s"] {
         assert!(cookie.contains(attribute), "{cookie}");
     }
-    // Spent: a second use is refused, and the first session goes on.
-    let (status, body) = json_of(app.client.get(&url).send().await.unwrap()).await;
+    // Spent: looking or using again is refused, and the first session goes on.
+    let (status, body) = json_of(app.client.post(&url).send().await.unwrap()).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::GONE, Some("link_unusable")), "{body}");
     assert!(body["message"].as_str().unwrap().contains("already used"));
+    let (status, _) = json_of(app.client.get(&url).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::GONE);
     assert_eq!(producer.packet().await["id"], id);
     // Unknown.
-    let (status, body) = json_of(app.client.get(app.url(&format!("/s/link/{}", "0".repeat(64)))).send().await.unwrap()).await;
+    let (status, body) = json_of(app.client.post(app.url(&format!("/s/link/{}", "0".repeat(64)))).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::GONE);
     assert!(body["message"].as_str().unwrap().contains("not valid"));
     // Expired unused.
     let late = app.link(id).await;
     pass(Duration::from_secs(2)).await;
-    let (status, body) = json_of(app.client.get(&late).send().await.unwrap()).await;
+    let (status, body) = json_of(app.client.post(&late).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::GONE);
     assert!(body["message"].as_str().unwrap().contains("expired"), "{body}");
-    // A browser gets a page that continues same-site, with the cookie set.
+    // A browser gets a page whose button posts the link; the post sets the
+    // cookie and continues same-site to the packet.
     let fresh = app.link(id).await;
-    let res = app.client.get(&fresh).header("accept", "text/html").send().await.unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
+    let page = app.client.get(&fresh).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.headers().get("set-cookie").is_none(), "looking opens no session");
+    let token = fresh.rsplit('/').next().unwrap();
+    assert!(page.text().await.unwrap().contains(&format!("action=\"/s/link/{token}\"")));
+    let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let res = no_redirects.post(&fresh).form(&[("go", "1")]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/s/packet");
     assert!(res.headers()["set-cookie"].to_str().unwrap().starts_with("inkseal_session="));
-    assert!(res.text().await.unwrap().contains("href=\"/s/packet\""));
 }
 
 pub async fn sessions_time_out_when_idle(db: Db) {
-    let config = Config { session_idle: Duration::from_secs(2), ..Config::default() };
+    let config = Config { session_idle: Duration::from_secs(3), ..Config::default() };
     let app = spawn_with(db, config).await;
     let created = app.create(&example()).await;
     let producer = app.producer(created["id"].as_str().unwrap()).await;
     // Activity keeps it alive.
-    for _ in 0..3 {
-        tokio::time::sleep(Duration::from_millis(900)).await;
+    // Activity keeps it alive past the idle time (times are whole seconds).
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
         assert_eq!(producer.get("/s/packet").await.status(), StatusCode::OK);
     }
-    pass(Duration::from_secs(2)).await;
+    pass(Duration::from_secs(4)).await;
     let (status, body) = json_of(producer.get("/s/packet").await).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("session_ended")), "{body}");
     assert!(body["message"].as_str().unwrap().contains("signing link"));
-    let (status, _) = producer.post("/s/consent", json!({})).await;
+    let (status, _) = producer.post("/s/consent", json!({"agree": true})).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
@@ -96,7 +109,7 @@ pub async fn credentials_do_not_cross_between_portal_and_producer(db: Db) {
 
     // The session reaches only its own packet: the packet is the session's, not the URL's.
     assert_eq!(producer.packet().await["id"], a);
-    producer.post("/s/consent", json!({})).await;
+    producer.post("/s/consent", json!({"agree": true})).await;
     assert_eq!(app.packet(b).await["consent_given"], false);
 
     // An API key is not a session; a session is not an API key.

@@ -1,0 +1,147 @@
+//! `inkseal serve` as a newcomer meets it: zero configuration, development
+//! keys on first start with a warning, /healthz, graceful shutdown, and a
+//! refusal to start with a production key that is not safe to use.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A running server: its stderr lines arrive on `log` as they are written.
+struct Server {
+    child: Child,
+    base: String,
+    log: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+fn start(data: &std::path::Path, extra: &[&str]) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_inkseal"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+        .arg(data)
+        .args(extra)
+        .env("INKSEAL_API_KEYS", "serve-test-key")
+        .env("INKSEAL_LOG", "info,inkseal=debug")
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    assert!(line.starts_with("listening on http://127.0.0.1:"), "{line:?}");
+    let (tx, log) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    Server { child, base: line.trim().trim_start_matches("listening on ").to_owned(), log, seen: Vec::new() }
+}
+
+impl Server {
+    /// Waits until `count` log lines contain `needle`.
+    fn wait_for(&mut self, needle: &str, count: usize) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while self.seen.iter().filter(|l| l.contains(needle)).count() < count {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.log.recv_timeout(left) {
+                Ok(line) => self.seen.push(line),
+                Err(_) => panic!("no {count}× {needle:?} in the log:\n{}", self.seen.join("\n")),
+            }
+        }
+    }
+
+    /// SIGTERM, then the exit status and the whole log.
+    fn terminate(mut self) -> (std::process::ExitStatus, String) {
+        Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        let status = self.child.wait().unwrap();
+        self.seen.extend(self.log.iter());
+        (status, self.seen.join("\n"))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_starts_with_zero_configuration_and_stops_gracefully() {
+    let data = tempfile::tempdir().unwrap();
+    let mut server = start(data.path(), &[]);
+    let base = server.base.clone();
+    let client = reqwest::Client::new();
+    let health = client.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert!(data.path().join("inkseal.db").exists(), "the SQLite file is created on start");
+    assert!(data.path().join("keys/signing-key.pem").exists(), "development keys are created on first start");
+    let res = client.post(format!("{base}/api/v1/packets")).bearer_auth("serve-test-key").json(&common::example()).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+
+    // Requests in flight when SIGTERM arrives are finished, not dropped.
+    let in_flight: Vec<_> = (0..4)
+        .map(|_| {
+            let (client, base) = (client.clone(), base.clone());
+            tokio::spawn(async move {
+                client.post(format!("{base}/api/v1/packets")).bearer_auth("serve-test-key").json(&common::example()).send().await
+            })
+        })
+        .collect();
+    // Each create renders five documents: the server is busy with all four
+    // once it has logged their start.
+    server.wait_for("started method=POST path=/api/v1/packets", 5);
+    let (status, log) = server.terminate();
+    for request in in_flight {
+        let res = request.await.unwrap().expect("an in-flight request got its answer");
+        assert_eq!(res.status(), 201);
+    }
+    assert!(status.success(), "{status:?}\n{log}");
+    assert!(log.contains("DEVELOPMENT"), "a loud warning about development keys:\n{log}");
+    let shutdown_at = log.find("finishing requests in flight").expect("shutdown logged");
+    assert!(log[shutdown_at..].contains("status=201"), "no request finished after shutdown began:\n{log}");
+    // Nothing sensitive reached the log.
+    for secret in ["512-38-4471", "512384471", "73-4821937", "9876543210", "serve-test-key"] {
+        assert!(!log.contains(secret), "{secret} in the log:\n{log}");
+    }
+
+    // A second start reuses the keys and the database.
+    let server = start(data.path(), &[]);
+    let health = client.get(format!("{}/healthz", server.base)).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let (_, log) = server.terminate();
+    assert!(!log.contains("creating DEVELOPMENT"), "{log}");
+}
+
+#[test]
+fn serve_refuses_to_start_with_an_unsafe_production_key() {
+    let data = tempfile::tempdir().unwrap();
+    let keys = data.path().join("prod");
+    let init = common::inkseal(&["keys", "init", "--dir", keys.to_str().unwrap()]);
+    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+    let key = keys.join("signing-key.pem");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_inkseal"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+        .arg(data.path())
+        .arg("--signing-key")
+        .arg(&key)
+        .arg("--signing-cert")
+        .arg(keys.join("signing.pem"))
+        .arg("--trust")
+        .arg(keys.join("root-ca.pem"))
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+        .wait_with_output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("refusing to start"), "{stderr}");
+    assert!(String::from_utf8_lossy(&output.stdout).is_empty(), "it never listened");
+}
