@@ -68,12 +68,20 @@ where
     for h in handles {
         latencies.push(h.await.unwrap());
     }
-    Stats { name, latencies, wall: started.elapsed() }
+    Stats {
+        name,
+        latencies,
+        wall: started.elapsed(),
+    }
 }
 
 fn arg(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 #[tokio::main]
@@ -81,8 +89,16 @@ async fn main() {
     let requests = arg("--requests", 60);
     let concurrency = arg("--concurrency", 4);
     let exe = std::env::current_exe().unwrap();
-    let bin: PathBuf = exe.parent().and_then(|p| p.parent()).unwrap().join("inkseal");
-    assert!(bin.exists(), "build the server first: cargo build --release ({} missing)", bin.display());
+    let bin: PathBuf = exe
+        .parent()
+        .and_then(|p| p.parent())
+        .unwrap()
+        .join("inkseal");
+    assert!(
+        bin.exists(),
+        "build the server first: cargo build --release ({} missing)",
+        bin.display()
+    );
     let data = tempfile::tempdir().unwrap();
     let mut server = Command::new(&bin)
         .args(["serve", "--addr", "127.0.0.1:0", "--data"])
@@ -94,28 +110,53 @@ async fn main() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let base = line.trim().trim_start_matches("listening on ").to_owned();
     let client = reqwest::Client::new();
     let case: Value = serde_json::from_str(include_str!("case-ok-tx-nm.json")).unwrap();
 
-    println!("inkseal serve on SQLite at {base}; {requests} requests per row, {concurrency} at a time");
-    let create = |client: reqwest::Client, base: String, case: Value| async move {
-        let res = client.post(format!("{base}/api/v1/packets")).bearer_auth(KEY).json(&case).send().await.unwrap();
-        assert_eq!(res.status(), 201);
-        res.json::<Value>().await.unwrap()
+    println!(
+        "inkseal serve on SQLite at {base}; {requests} requests per row, {concurrency} at a time"
+    );
+    // Every packet gets its own case data, as in production: identical
+    // input would be answered from Typst's layout cache and flatter us.
+    let counter = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let create = move |client: reqwest::Client, base: String, case: Value| {
+        let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut case = case;
+        case["case_key"] = json!(format!("OB-2026-{:06}", 100_000 + n));
+        case["agency"]["legal_name"] = json!(format!("Mister Insurance Agency {n}"));
+        case["contact"]["address"]["line1"] = json!(format!("{} Main Street", 100 + n));
+        async move {
+            let res = client
+                .post(format!("{base}/api/v1/packets"))
+                .bearer_auth(KEY)
+                .json(&case)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 201);
+            res.json::<Value>().await.unwrap()
+        }
     };
     // Warm up the renderer's caches.
     for _ in 0..3 {
         create(client.clone(), base.clone(), case.clone()).await;
     }
-    let (c, b, k) = (client.clone(), base.clone(), case.clone());
-    let mut stats = drive("create packet (5 documents)", requests, concurrency, move |_| {
-        let (c, b, k) = (c.clone(), b.clone(), k.clone());
-        async move {
-            create(c, b, k).await;
-        }
-    })
+    let (c, b, k, make) = (client.clone(), base.clone(), case.clone(), create.clone());
+    let mut stats = drive(
+        "create packet (5 documents)",
+        requests,
+        concurrency,
+        move |_| {
+            let fut = make(c.clone(), b.clone(), k.clone());
+            async move {
+                fut.await;
+            }
+        },
+    )
     .await;
     stats.print();
 
@@ -124,34 +165,76 @@ async fn main() {
     for _ in 0..requests {
         let packet = create(client.clone(), base.clone(), case.clone()).await;
         let id = packet["id"].as_str().unwrap();
-        let link: Value = client.post(format!("{base}/api/v1/packets/{id}/links")).bearer_auth(KEY).send().await.unwrap().json().await.unwrap();
-        let res = client.post(link["url"].as_str().unwrap()).header("accept", "application/json").send().await.unwrap();
-        let cookie = res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+        let link: Value = client
+            .post(format!("{base}/api/v1/packets/{id}/links"))
+            .bearer_auth(KEY)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let res = client
+            .post(link["url"].as_str().unwrap())
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        let cookie = res.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
         let body: Value = res.json().await.unwrap();
         let csrf = body["csrf_token"].as_str().unwrap().to_owned();
-        let post = |path: &str| client.post(format!("{base}{path}")).header("cookie", &cookie).header("x-csrf-token", &csrf);
-        assert_eq!(post("/s/consent").json(&json!({"agree": true})).send().await.unwrap().status(), 200);
-        let view = client.get(format!("{base}/s/steps/1/document")).header("cookie", &cookie).send().await.unwrap();
+        let post = |path: &str| {
+            client
+                .post(format!("{base}{path}"))
+                .header("cookie", &cookie)
+                .header("x-csrf-token", &csrf)
+        };
+        assert_eq!(
+            post("/s/consent")
+                .json(&json!({"agree": true}))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+        let view = client
+            .get(format!("{base}/s/steps/1/document"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(view.status(), 200);
         producers.push((cookie, csrf));
     }
     let producers = Arc::new(producers);
     let (c, b) = (client.clone(), base.clone());
-    let mut stats = drive("sign (stamp + seal + store)", requests, concurrency, move |i| {
-        let (c, b, p) = (c.clone(), b.clone(), Arc::clone(&producers));
-        async move {
-            let (cookie, csrf) = &p[i];
-            let res = c
-                .post(format!("{b}/s/steps/1/sign"))
-                .header("cookie", cookie)
-                .header("x-csrf-token", csrf)
-                .json(&json!({"name": "Charles Ray"}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(res.status(), 200);
-        }
-    })
+    let mut stats = drive(
+        "sign (stamp + seal + store)",
+        requests,
+        concurrency,
+        move |i| {
+            let (c, b, p) = (c.clone(), b.clone(), Arc::clone(&producers));
+            async move {
+                let (cookie, csrf) = &p[i];
+                let res = c
+                    .post(format!("{b}/s/steps/1/sign"))
+                    .header("cookie", cookie)
+                    .header("x-csrf-token", csrf)
+                    .json(&json!({"name": "Charles Ray"}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 200);
+            }
+        },
+    )
     .await;
     stats.print();
     let _ = server.kill();
