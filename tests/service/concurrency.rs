@@ -96,3 +96,30 @@ async fn futures_join_all<F: std::future::Future<Output = T> + Send + 'static, T
     }
     out
 }
+
+/// Two approvals drawing the same random producer id: the database's unique
+/// constraint refuses the second, which the service then retries with a new
+/// id; the refused change leaves nothing behind.
+pub async fn a_producer_id_is_never_assigned_twice(db: Db) {
+    use inkseal::store::{Change, StoreError};
+    let app = spawn(db).await;
+    let a = app.create(&example()).await;
+    let b = app.create(&example()).await;
+    let (a, b) = (a["id"].as_str().unwrap(), b["id"].as_str().unwrap());
+    fn assign(p: &inkseal::store::StoredPacket) -> Change<'_> {
+        Change {
+            state: &p.state,
+            case: None,
+            producer_id: Some("123456789"),
+            blobs: Vec::new(),
+            entries: Vec::new(),
+            now: "2026-12-03T00:00:00Z",
+        }
+    }
+    let first = app.store.packet(a).await.unwrap().unwrap();
+    app.store.commit(a, first.version, assign(&first)).await.unwrap();
+    let second = app.store.packet(b).await.unwrap().unwrap();
+    let refused = app.store.commit(b, second.version, assign(&second)).await;
+    assert!(matches!(refused, Err(StoreError::ProducerIdTaken)), "{refused:?}");
+    assert_eq!(app.store.packet(b).await.unwrap().unwrap().version, second.version, "nothing of the refused change stuck");
+}

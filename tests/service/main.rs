@@ -61,4 +61,5 @@ on_both!(
     credentials_do_not_cross_between_portal_and_producer,
     two_requests_for_one_step_make_one_signature,
     two_windows_racing_through_the_packet_never_double_sign,
+    a_producer_id_is_never_assigned_twice,
 );
