@@ -57,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .route("/packet", get(producer::packet))
         .route("/consent", get(producer::consent_text_handler).post(producer::consent))
         .route("/steps/{n}/document", get(producer::view))
+        .route("/steps/{n}/pages/{page}", get(producer::page))
         .route("/steps/{n}/review", post(producer::review))
         .route("/steps/{n}/sign", post(producer::sign))
         .route("/finish", post(producer::finish))

@@ -34,6 +34,7 @@ pub mod http;
 pub mod letters;
 pub mod money;
 pub mod packet;
+pub mod preview;
 pub mod pdf;
 pub mod pki;
 pub mod reference;

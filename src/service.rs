@@ -358,7 +358,7 @@ fn random_token(n: usize) -> Result<String, ServiceError> {
 }
 
 fn doc_ref(d: &crate::documents::RenderedDocument) -> DocumentRef {
-    DocumentRef { kind: d.kind, action: d.action, sha256: d.sha256.clone() }
+    DocumentRef { kind: d.kind, action: d.action, sha256: d.sha256.clone(), pages: d.page_count }
 }
 
 fn blob(bytes: Vec<u8>, sha256: String, role: &'static str) -> Blob {

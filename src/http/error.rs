@@ -118,7 +118,7 @@ impl From<ServiceError> for ApiError {
 fn refusal(r: Refusal) -> ApiError {
     let message = r.to_string();
     let (status, code) = match r {
-        Refusal::NoSuchStep(_) => (StatusCode::NOT_FOUND, "not_found"),
+        Refusal::NoSuchStep(_) | Refusal::NoSuchPage(..) => (StatusCode::NOT_FOUND, "not_found"),
         Refusal::BadProducerId => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request"),
         Refusal::NoConsent => (StatusCode::CONFLICT, "consent_required"),
         Refusal::OutOfOrder { .. } => (StatusCode::CONFLICT, "out_of_order"),

@@ -176,6 +176,18 @@ pub async fn view(State(state): State<AppState>, session: Session, n: Result<Pat
     Ok(super::api::pdf_response(bytes, &format!("{}-{slug}.pdf", packet.case_key)))
 }
 
+/// `GET /s/steps/{n}/pages/{page}`: one page as a PNG; shown, it counts
+/// towards the step being viewed.
+pub async fn page(
+    State(state): State<AppState>,
+    session: Session,
+    at: Result<Path<(usize, usize)>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let Path((n, page)) = at.map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", "steps and pages are numbered from 1"))?;
+    let png = state.service.view_page(&session.packet_id, n, page, &session.caller).await?;
+    Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "private, no-store")], png).into_response())
+}
+
 /// `POST /s/steps/{n}/review`.
 pub async fn review(State(state): State<AppState>, n: Result<Path<usize>, PathRejection>, action: Action) -> Result<Response, ApiError> {
     let n = step_number(n)?;

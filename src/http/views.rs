@@ -34,6 +34,8 @@ struct StepView {
     action: Action,
     state: &'static str,
     viewed: bool,
+    pages: usize,
+    pages_seen: Vec<usize>,
     outcome: Option<&'static str>,
     signed_as: Option<String>,
     review_sha256: String,
@@ -44,6 +46,8 @@ struct StepView {
 #[derive(Serialize)]
 struct StepLinks {
     review: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    page: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     signed: Option<String>,
 }
@@ -90,9 +94,14 @@ impl PacketView {
                 let links = match audience {
                     Audience::Portal => StepLinks {
                         review: format!("{api}/documents/{}?copy=review", s.kind.slug()),
+                        page: None,
                         signed: signed_sha256.as_ref().map(|_| format!("{api}/documents/{}?copy=signed", s.kind.slug())),
                     },
-                    Audience::Producer => StepLinks { review: format!("/s/steps/{}/document", i + 1), signed: None },
+                    Audience::Producer => StepLinks {
+                        review: format!("/s/steps/{}/document", i + 1),
+                        page: Some(format!("/s/steps/{}/pages/{{page}}", i + 1)),
+                        signed: None,
+                    },
                 };
                 StepView {
                     step: i + 1,
@@ -107,6 +116,8 @@ impl PacketView {
                         "todo"
                     },
                     viewed: s.viewed,
+                    pages: s.pages,
+                    pages_seen: s.pages_seen.clone(),
                     outcome,
                     signed_as,
                     review_sha256: s.content_sha256.clone(),

@@ -74,6 +74,12 @@ pub struct Step {
     pub content_sha256: String,
     /// Whether the whole document was shown (needed before completing).
     pub viewed: bool,
+    /// How many pages the review copy has.
+    #[serde(default)]
+    pub pages: usize,
+    /// The pages shown so far (1-based, ascending), when shown page by page.
+    #[serde(default)]
+    pub pages_seen: Vec<usize>,
     /// How it was completed.
     pub done: Option<Completion>,
 }
@@ -87,6 +93,9 @@ pub struct DocumentRef {
     pub action: Action,
     /// SHA-256 of its review copy.
     pub sha256: String,
+    /// Its page count.
+    #[serde(default)]
+    pub pages: usize,
 }
 
 /// The packet's state.
@@ -134,6 +143,10 @@ pub enum Request {
     Consent(String),
     /// The whole document of step `n` (0-based) was shown; its bytes hashed to this.
     Viewed(usize, String),
+    /// Page `page` (1-based) of step `n` was shown; the review copy it was
+    /// drawn from hashed to this. Showing the last unseen page makes the
+    /// step viewed.
+    PageShown(usize, usize, String),
     /// Confirm review of step `n`: the review copy that was sealed (must be
     /// the step's current content) and the sealed copy's hash.
     ConfirmReview(usize, Sealed),
@@ -194,6 +207,17 @@ pub enum Event {
         step: usize,
         /// Hash of the bytes served.
         sha256: String,
+    },
+    /// One page of a document was shown.
+    PageViewed {
+        /// Step index.
+        step: usize,
+        /// Page, from 1.
+        page: usize,
+        /// Hash of the review copy the page was drawn from.
+        sha256: String,
+        /// Every page has now been shown.
+        all_seen: bool,
     },
     /// A review was confirmed.
     Reviewed {
@@ -262,6 +286,9 @@ pub enum Refusal {
     /// No such step (404).
     #[error("there is no step {0}")]
     NoSuchStep(usize),
+    /// No such page in a step's document (404).
+    #[error("step {0} has no page {1}")]
+    NoSuchPage(usize, usize),
     /// The document was not shown in full yet.
     #[error("step {0} must be shown in full before it is completed")]
     NotViewed(usize),
@@ -311,7 +338,15 @@ impl Packet {
 fn steps_for(documents: Vec<DocumentRef>) -> Vec<Step> {
     documents
         .into_iter()
-        .map(|d| Step { kind: d.kind, action: d.action, content_sha256: d.sha256, viewed: false, done: None })
+        .map(|d| Step {
+            kind: d.kind,
+            action: d.action,
+            content_sha256: d.sha256,
+            viewed: false,
+            pages: d.pages,
+            pages_seen: Vec::new(),
+            done: None,
+        })
         .collect()
 }
 
@@ -344,6 +379,24 @@ pub fn apply(packet: &Packet, request: &Request) -> Result<(Packet, Event), Refu
             }
             next.steps[*n].viewed = true;
             Event::Viewed { step: *n, sha256: sha256.clone() }
+        }
+        Request::PageShown(n, page, sha256) => {
+            let step = step_open(packet, *n)?;
+            if step.content_sha256 != *sha256 {
+                return Err(Refusal::StaleView(n + 1));
+            }
+            if *page == 0 || *page > step.pages {
+                return Err(Refusal::NoSuchPage(n + 1, *page));
+            }
+            let seen = &mut next.steps[*n].pages_seen;
+            if let Err(at) = seen.binary_search(page) {
+                seen.insert(at, *page);
+            }
+            let all_seen = seen.len() == step.pages;
+            if all_seen {
+                next.steps[*n].viewed = true;
+            }
+            Event::PageViewed { step: *n, page: *page, sha256: sha256.clone(), all_seen }
         }
         Request::ConfirmReview(n, Sealed { reviewed_sha256, sealed_sha256 }) => {
             let step = step_in_order(packet, *n)?;
@@ -496,7 +549,7 @@ mod tests {
         let kinds = [DocumentKind::CodeOfConduct, DocumentKind::ProducerAgreement, DocumentKind::NewMexicoAddendum, DocumentKind::W9];
         kinds
             .iter()
-            .map(|k| DocumentRef { kind: *k, action: k.action(), sha256: format!("{}-v{version}", k.slug()) })
+            .map(|k| DocumentRef { kind: *k, action: k.action(), sha256: format!("{}-v{version}", k.slug()), pages: 2 })
             .collect()
     }
 
@@ -567,6 +620,21 @@ mod tests {
     }
 
     #[test]
+    fn showing_every_page_makes_a_step_viewed() {
+        let mut p = apply(&Packet::new(docs(1)), &Request::Consent("c".into())).unwrap().0;
+        let sha = p.steps[0].content_sha256.clone();
+        p = apply(&p, &Request::PageShown(0, 2, sha.clone())).unwrap().0;
+        assert!(!p.steps[0].viewed);
+        assert_eq!(apply(&p, &Request::Sign(0, signed(&p, 0))), Err(Refusal::NotViewed(1)));
+        assert_eq!(apply(&p, &Request::PageShown(0, 3, sha.clone())), Err(Refusal::NoSuchPage(1, 3)));
+        assert_eq!(apply(&p, &Request::PageShown(0, 1, "old".into())), Err(Refusal::StaleView(1)));
+        let (p, event) = apply(&p, &Request::PageShown(0, 1, sha.clone())).unwrap();
+        assert_eq!(event, Event::PageViewed { step: 0, page: 1, sha256: sha, all_seen: true });
+        assert!(p.steps[0].viewed);
+        assert_eq!(p.steps[0].pages_seen, vec![1, 2]);
+    }
+
+    #[test]
     fn a_signature_on_a_stale_review_copy_is_refused() {
         let mut p = apply(&Packet::new(docs(1)), &Request::Consent("c".into())).unwrap().0;
         p = complete(&p, 0);
@@ -609,6 +677,11 @@ mod tests {
         prop_oneof![
             Just(Request::Consent("consent".into())),
             (0usize..5, 0u8..3).prop_map(|(n, v)| Request::Viewed(n, format!("{}-v{v}", docs(1).get(n).map_or("none", |d| d.kind.slug())))),
+            (0usize..5, 0usize..4, 1u8..3).prop_map(|(n, page, v)| Request::PageShown(
+                n,
+                page,
+                format!("{}-v{v}", docs(1).get(n).map_or("none", |d| d.kind.slug())),
+            )),
             (0usize..5, 1u8..3).prop_map(|(n, v)| Request::ConfirmReview(n, Sealed {
                 reviewed_sha256: format!("{}-v{v}", docs(1).get(n).map_or("none", |d| d.kind.slug())),
                 sealed_sha256: "sealed".into(),

@@ -233,6 +233,11 @@ fn summary(event: &Event, packet: &StoredPacket) -> String {
         Event::LinkOpened => "Signing link opened; session started".into(),
         Event::ConsentGiven { consent_sha256 } => format!("Consent to electronic records and signatures given (text {})", &consent_sha256[..16.min(consent_sha256.len())]),
         Event::Viewed { step, .. } => format!("Viewed in full: {}", title(step)),
+        Event::PageViewed { step, page, all_seen, .. } => format!(
+            "Page {page} shown: {}{}",
+            title(step),
+            if *all_seen { " (every page now shown)" } else { "" }
+        ),
         Event::Reviewed { step, .. } => format!("Review confirmed and sealed: {}", title(step)),
         Event::Signed { step, name, .. } => format!("Signed as \"{name}\": {}", title(step)),
         Event::Finished => "All steps complete (Finish)".into(),

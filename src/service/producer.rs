@@ -80,6 +80,42 @@ impl Service {
         }
     }
 
+    /// Page `page` of step `n`'s document as a PNG, recording that it was
+    /// shown; once every page was, the step counts as viewed. Completed
+    /// steps show their signed or sealed PDF and record nothing.
+    ///
+    /// # Errors
+    /// 404 for no such step or page, 409 before consent or out of status.
+    pub async fn view_page(&self, id: &str, n: usize, page: usize, caller: &Caller) -> Result<Vec<u8>, ServiceError> {
+        let packet = self.packet(id).await?;
+        let index = step_index(&packet.state, n)?;
+        let step = &packet.state.steps[index];
+        let (sha, record) = match &step.done {
+            Some(Completion::Reviewed { sealed_sha256 }) => (sealed_sha256.clone(), false),
+            Some(Completion::Signed { signed_sha256, .. }) => (signed_sha256.clone(), false),
+            None => (step.content_sha256.clone(), true),
+        };
+        if record {
+            // Asked first, so that a refused view draws nothing.
+            crate::packet::apply(&packet.state, &Request::PageShown(index, page, sha.clone()))?;
+        }
+        let pdf = self.stored(id, &sha).await?;
+        let png = blocking(move || {
+            crate::preview::page_png(&pdf, page).map_err(|e| match e {
+                crate::preview::PreviewError::NoSuchPage { .. } => ServiceError::NotFound("page"),
+                other => ServiceError::Internal(other.to_string()),
+            })
+        })
+        .await?;
+        if record {
+            match self.transition(id, caller, |_| Ok(Planned::just(Request::PageShown(index, page, sha.clone())))).await {
+                Ok(_) | Err(ServiceError::Refused(Refusal::AlreadyDone(_))) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(png)
+    }
+
     /// Confirms review of step `n` and seals its review copy.
     ///
     /// # Errors

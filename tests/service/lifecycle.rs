@@ -273,3 +273,47 @@ pub async fn certificate_of_completion_is_sealed_and_lists_every_event(db: Db) {
         std::fs::write(keep, &pdf).unwrap();
     }
 }
+
+pub async fn documents_are_shown_page_by_page(db: Db) {
+    let app = spawn(db).await;
+    let created = app.create(&example()).await;
+    let id = created["id"].as_str().unwrap();
+    let producer = app.producer(id).await;
+    let page = |n: usize, p: usize| {
+        let producer = producer.clone();
+        async move { producer.get(&format!("/s/steps/{n}/pages/{p}")).await }
+    };
+    // Nothing is shown before consent.
+    assert_eq!(page(1, 1).await.status(), StatusCode::CONFLICT);
+    producer.post("/s/consent", json!({"agree": true})).await;
+    let pages = producer.packet().await["steps"][1]["pages"].as_u64().unwrap() as usize;
+    assert!(pages >= 4, "the agreement has several pages: {pages}");
+    // The code of conduct first, then the agreement page by page.
+    let (status, body) = producer.complete(1, &created["steps"][0], PRINCIPAL).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    for p in 1..pages {
+        let res = page(2, p).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()["content-type"], "image/png");
+        let png = res.bytes().await.unwrap();
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+    }
+    let step = &producer.packet().await["steps"][1];
+    assert_eq!(step["viewed"], false, "{step}");
+    assert_eq!(step["pages_seen"].as_array().unwrap().len(), pages - 1);
+    let (status, body) = producer.post("/s/steps/2/sign", crate::harness::sign_body("producer-agreement", PRINCIPAL)).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("not_viewed")), "one page is still unseen: {body}");
+    assert_eq!(page(2, pages + 1).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(page(2, 0).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(page(2, pages).await.status(), StatusCode::OK);
+    assert_eq!(producer.packet().await["steps"][1]["viewed"], true);
+    let (status, body) = producer.post("/s/steps/2/sign", crate::harness::sign_body("producer-agreement", PRINCIPAL)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // A completed step shows its signed copy and records nothing more.
+    let before = app.audit(id).await["records"].as_array().unwrap().len();
+    assert_eq!(page(2, 1).await.status(), StatusCode::OK);
+    let audit = app.audit(id).await;
+    assert_eq!(audit["records"].as_array().unwrap().len(), before);
+    let shown = audit["records"].as_array().unwrap().iter().filter(|r| r["event"] == "page_viewed" && r["step"] == 1).count();
+    assert_eq!(shown, pages, "each page shown is recorded once");
+}

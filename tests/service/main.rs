@@ -62,4 +62,5 @@ on_both!(
     two_requests_for_one_step_make_one_signature,
     two_windows_racing_through_the_packet_never_double_sign,
     a_producer_id_is_never_assigned_twice,
+    documents_are_shown_page_by_page,
 );

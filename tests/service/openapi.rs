@@ -24,6 +24,7 @@ async fn openapi_document_describes_exactly_the_real_routes() {
             .replace("{id}", "pkt_missing")
             .replace("{document}", "w9")
             .replace("{n}", "1")
+            .replace("{page}", "1")
             .replace("{token}", &"0".repeat(64));
         for method in METHODS {
             let documented = item.get(method).is_some();
