@@ -56,6 +56,14 @@ pub(crate) fn run(args: &BenchArgs) -> Result<(), Failure> {
         renderer.render_packet(&cases[i + 1], &choices, as_of).map(drop).context("render packet")
     })?;
     report("warm: packet (5 documents)", &times);
+    // What the producer's browser is sent to read a document: one page as PNG.
+    let agreement = renderer.render(&cases[0], DocumentKind::ProducerAgreement, &choices, as_of).context("render")?;
+    for page in [1, 2] {
+        let times = measure(args.iterations.min(50), |_| {
+            crate::preview::page_png(&agreement.pdf, page).map(drop).context("page picture")
+        })?;
+        report(&format!("page picture: agreement page {page} (PNG)"), &times);
+    }
     if let Some(peak) = peak_rss_mib() {
         println!("{:<40} {peak:>8.0} MiB", "peak memory (RSS) after warm runs");
     }
