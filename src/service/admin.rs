@@ -103,9 +103,12 @@ impl Service {
     /// When the stored case cannot be read.
     pub fn invitation(&self, packet: &StoredPacket, link: &IssuedLink) -> Result<Letter, ServiceError> {
         let case = self.case_of(packet)?;
+        let to_sign = packet.state.steps.iter().filter(|s| s.action == Action::Sign).count();
+        let expires = time::OffsetDateTime::parse(&link.expires_at, &time::format_description::well_known::Rfc3339)
+            .map_or_else(|_| link.expires_at.clone(), |t| format!("{}, {:02}:{:02} UTC", letter_date(t), t.hour(), t.minute()));
         let context = serde_json::json!({
             "principal": case.principal.full_name(), "agency": case.agency.legal_name, "case_key": case.case_key,
-            "link": link.url, "expires_at": link.expires_at, "steps": packet.state.steps.len(),
+            "link": link.url, "expires_at": expires, "steps": packet.state.steps.len(), "to_sign": to_sign,
         });
         letters::render(LetterKind::Invitation, &context).map_err(|e| ServiceError::Internal(e.to_string()))
     }

@@ -14,6 +14,13 @@ pub async fn links_are_single_use_and_expire(db: Db) {
     let app = spawn_with(db, config).await;
     let created = app.create(&example()).await;
     let id = created["id"].as_str().unwrap();
+    // The invitation the portal sends: the link, when it expires, what is asked.
+    let (status, issued) = json_of(app.api(Method::POST, &format!("/api/v1/packets/{id}/links")).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let text = issued["invitation"]["text"].as_str().unwrap();
+    assert!(text.contains(issued["url"].as_str().unwrap()), "{text}");
+    assert!(text.contains("read 5 documents, sign 3 of them") && text.contains(" UTC."), "{text}");
+    assert_eq!(issued["invitation"]["subject"], "Onboarding Invitation");
     let url = app.link(id).await;
     let token = url.rsplit('/').next().unwrap();
     assert_eq!(token.len(), 64, "256 random bits");
