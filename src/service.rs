@@ -256,8 +256,7 @@ impl Service {
     /// # Errors
     /// When the stored case no longer validates (reference data changed).
     pub fn case_of(&self, packet: &StoredPacket) -> Result<Case, ServiceError> {
-        let as_of = Date::parse(&packet.as_of, time::macros::format_description!("[year]-[month]-[day]"))
-            .map_err(|e| ServiceError::Internal(format!("stored as-of date: {e}")))?;
+        let as_of = stored_date(&packet.as_of)?;
         // It validated when stored; failing now means the reference data
         // changed under it, which is ours to fix, not the caller's.
         parse_case(packet.case_json.as_bytes(), as_of, self.renderer.reference())
@@ -337,6 +336,11 @@ impl Service {
         }
         Err(ServiceError::Busy)
     }
+}
+
+/// A stored as-of date (YYYY-MM-DD).
+fn stored_date(text: &str) -> Result<Date, ServiceError> {
+    crate::case::parse_date(text).ok_or_else(|| ServiceError::Internal(format!("stored as-of date {text:?}")))
 }
 
 /// RFC 3339 UTC with whole seconds.

@@ -12,7 +12,7 @@ use super::AppState;
 use super::auth::Portal;
 use super::error::ApiError;
 use super::views::{Audience, PacketView};
-use crate::packet::{Completion, Status};
+use crate::packet::Status;
 use crate::service::ServiceError;
 use crate::verify::verify_pdf;
 
@@ -22,9 +22,7 @@ pub const MAX_CASE_BYTES: usize = 256 * 1024;
 pub const MAX_VERIFY_BYTES: usize = 32 * 1024 * 1024;
 
 fn body(result: Result<Bytes, BytesRejection>, limit: usize) -> Result<Vec<u8>, ApiError> {
-    let bytes = result.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE { ApiError::too_large(limit) } else { ApiError::bad_request("bad_body", e.body_text()) }
-    })?;
+    let bytes = result.map_err(|e| ApiError::body(&e, limit))?;
     if bytes.len() > limit {
         return Err(ApiError::too_large(limit));
     }
@@ -115,8 +113,7 @@ pub async fn document(
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("packet has no document {document:?}")))?;
     let sha = match (q.copy.as_deref().unwrap_or("signed"), &step.done) {
         ("review", _) => step.content_sha256.clone(),
-        ("signed", Some(Completion::Signed { signed_sha256, .. })) => signed_sha256.clone(),
-        ("signed", Some(Completion::Reviewed { sealed_sha256 })) => sealed_sha256.clone(),
+        ("signed", Some(done)) => done.stored_sha256().to_owned(),
         ("signed", None) => {
             return Err(ApiError::new(StatusCode::CONFLICT, "not_signed", format!("{} is not signed or sealed yet; ask for ?copy=review", step.kind.title())));
         }

@@ -12,7 +12,7 @@ use subtle::ConstantTimeEq as _;
 use super::AppState;
 use super::error::ApiError;
 use crate::audit::Actor;
-use crate::service::{Caller, sha256_hex};
+use crate::service::Caller;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "inkseal_session";
@@ -32,11 +32,7 @@ impl ApiKeys {
             .split(',')
             .map(str::trim)
             .filter(|k| !k.is_empty())
-            .map(|k| {
-                let mut h = [0u8; 32];
-                h.copy_from_slice(&<sha2::Sha256 as sha2::Digest>::digest(k.as_bytes()));
-                h
-            })
+            .map(key_hash)
             .collect();
         Self { hashes }
     }
@@ -53,9 +49,7 @@ impl ApiKeys {
 
     /// The id of the matching key (a hash prefix, safe to log), if any.
     fn check(&self, presented: &str) -> Option<String> {
-        let hash = sha256_hex(presented.as_bytes());
-        let mut raw = [0u8; 32];
-        hex::decode_to_slice(&hash, &mut raw).ok()?;
+        let raw = key_hash(presented);
         // Compare against every key so timing does not tell which one matched.
         let mut found = None;
         for (i, k) in self.hashes.iter().enumerate() {
@@ -63,8 +57,14 @@ impl ApiKeys {
                 found = Some(i);
             }
         }
-        found.map(|_| hash[..12].to_owned())
+        found.map(|_| hex::encode(&raw[..6]))
     }
+}
+
+fn key_hash(key: &str) -> [u8; 32] {
+    let mut h = [0u8; 32];
+    h.copy_from_slice(&<sha2::Sha256 as sha2::Digest>::digest(key.as_bytes()));
+    h
 }
 
 /// A request from the portal with a valid API key.

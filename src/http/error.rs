@@ -68,6 +68,11 @@ impl ApiError {
         )
     }
 
+    /// A body that could not be read: 413 over `limit`, 400 otherwise.
+    pub fn body(e: &axum::extract::rejection::BytesRejection, limit: usize) -> Self {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE { Self::too_large(limit) } else { Self::bad_request("bad_body", e.body_text()) }
+    }
+
     /// The status.
     pub fn status(&self) -> StatusCode {
         self.status

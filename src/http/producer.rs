@@ -44,9 +44,7 @@ where
         let headers = parts.headers.clone();
         let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
             .await
-            .map_err(|e: BytesRejection| {
-                if e.status() == StatusCode::PAYLOAD_TOO_LARGE { ApiError::too_large(MAX_FORM_BYTES) } else { ApiError::bad_request("bad_body", e.body_text()) }
-            })?;
+            .map_err(|e: BytesRejection| ApiError::body(&e, MAX_FORM_BYTES))?;
         let form = content_type(&headers).starts_with("application/x-www-form-urlencoded");
         let fields: serde_json::Value = if bytes.is_empty() {
             serde_json::json!({})

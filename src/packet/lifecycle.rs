@@ -63,6 +63,17 @@ pub enum Completion {
     },
 }
 
+impl Completion {
+    /// SHA-256 of the PDF the completion stored: the signed PDF, or the
+    /// sealed review copy.
+    pub fn stored_sha256(&self) -> &str {
+        match self {
+            Completion::Reviewed { sealed_sha256 } => sealed_sha256,
+            Completion::Signed { signed_sha256, .. } => signed_sha256,
+        }
+    }
+}
+
 /// One document step.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Step {

@@ -63,10 +63,9 @@ impl Service {
             "address_line1": a.line1, "address_line2": a.line2, "city": a.city, "state": a.state.code(),
             "zip": a.zip.as_str(), "request": text,
         });
-        letters::render(LetterKind::InfoRequest, &context).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let letter = letters::render(LetterKind::InfoRequest, &context).map_err(|e| ServiceError::Internal(e.to_string()))?;
         let committed =
             self.transition(id, caller, |_| Ok(Planned::just(Request::RequestInfo(text.to_owned())))).await?;
-        let letter = letters::render(LetterKind::InfoRequest, &context).map_err(|e| ServiceError::Internal(e.to_string()))?;
         Ok((committed, letter))
     }
 
@@ -147,10 +146,7 @@ impl Service {
         let mut documents = Vec::new();
         for (i, step) in packet.state.steps.iter().enumerate() {
             let Some(done) = &step.done else { continue };
-            let sha = match done {
-                Completion::Reviewed { sealed_sha256 } => sealed_sha256,
-                Completion::Signed { signed_sha256, .. } => signed_sha256,
-            };
+            let sha = done.stored_sha256();
             let bytes = self.stored(id, sha).await?;
             // Content-addressed: bytes that no longer hash to their key were altered in storage.
             let intact = super::sha256_hex(&bytes) == *sha;
@@ -165,7 +161,7 @@ impl Service {
             documents.push(DocumentCheck {
                 step: i + 1,
                 document: step.kind.slug(),
-                sha256: sha.clone(),
+                sha256: sha.to_owned(),
                 valid: report.valid && intact,
                 signer_matches,
                 report,

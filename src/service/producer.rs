@@ -64,11 +64,7 @@ impl Service {
         let index = step_index(&packet.state, n)?;
         let step = &packet.state.steps[index];
         if let Some(done) = &step.done {
-            let sha = match done {
-                Completion::Reviewed { sealed_sha256 } => sealed_sha256,
-                Completion::Signed { signed_sha256, .. } => signed_sha256,
-            };
-            return Ok((self.stored(id, sha).await?, true));
+            return Ok((self.stored(id, done.stored_sha256()).await?, true));
         }
         let bytes = self.stored(id, &step.content_sha256).await?;
         let served = sha256_hex(&bytes);
@@ -91,8 +87,7 @@ impl Service {
         let index = step_index(&packet.state, n)?;
         let step = &packet.state.steps[index];
         let (sha, record) = match &step.done {
-            Some(Completion::Reviewed { sealed_sha256 }) => (sealed_sha256.clone(), false),
-            Some(Completion::Signed { signed_sha256, .. }) => (signed_sha256.clone(), false),
+            Some(done) => (done.stored_sha256().to_owned(), false),
             None => (step.content_sha256.clone(), true),
         };
         if record {
@@ -173,7 +168,7 @@ impl Service {
         SignerName::from(&case.principal).check(&input.name)?;
         let choices = choices_for(step.kind, &input)?;
         let (renderer, identity, now) = (Arc::clone(&self.renderer), Arc::clone(&self.identity), self.now());
-        let as_of = case_date(&packet.as_of)?;
+        let as_of = super::stored_date(&packet.as_of)?;
         let name = input.name.trim().to_owned();
         let signer = name.clone();
         let (copy, signed) = blocking(move || {
@@ -258,10 +253,6 @@ fn step_index(state: &crate::packet::Packet, n: usize) -> Result<usize, ServiceE
         return Err(ServiceError::NotFound("step"));
     }
     Ok(n - 1)
-}
-
-fn case_date(text: &str) -> Result<time::Date, ServiceError> {
-    crate::case::parse_date(text).ok_or_else(|| ServiceError::Internal(format!("stored as-of date {text:?}")))
 }
 
 /// The signing-time choice the document asks for, required where it asks.
