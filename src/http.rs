@@ -1,6 +1,7 @@
 /*!
 The HTTP edge (spec §7): the portal's JSON API under `/api/v1`, the
-producer's endpoints under `/s/`, the OpenAPI document, `/healthz`. State
+producer's endpoints and pages under `/s/`, the compliance page `/verify`,
+the OpenAPI document, `/healthz`. State
 is the [`Service`]; errors become `{code, message, errors?}` in
 [`error`]; who is calling is decided in [`auth`].
 */
@@ -8,6 +9,7 @@ is the [`Service`]; errors become `{code, message, errors?}` in
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod pages;
 pub mod producer;
 pub mod views;
 
@@ -56,11 +58,13 @@ pub fn router(state: AppState) -> Router {
         .route("/link/{token}", get(producer::peek_link).post(producer::open_link))
         .route("/packet", get(producer::packet))
         .route("/consent", get(producer::consent_text_handler).post(producer::consent))
+        .route("/steps/{n}", get(producer::step))
         .route("/steps/{n}/document", get(producer::view))
         .route("/steps/{n}/pages/{page}", get(producer::page))
         .route("/steps/{n}/review", post(producer::review))
         .route("/steps/{n}/sign", post(producer::sign))
-        .route("/finish", post(producer::finish))
+        .route("/finish", get(producer::finish_page).post(producer::finish))
+        .route("/status", get(producer::status))
         .route("/submit", post(producer::submit))
         .route("/resubmit", post(producer::resubmit))
         .route("/upload", post(producer::upload).layer(upload_limit))
@@ -69,6 +73,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", portal)
         .nest("/s", producer)
+        .route("/verify", get(pages::verify::form).post(pages::verify::check).layer(DefaultBodyLimit::max(pages::verify::MAX_FORM_BYTES)))
+        .route("/assets/inkseal.css", get(pages::stylesheet))
+        .route("/assets/favicon.svg", get(pages::favicon))
+        .route("/assets/fonts/{file}", get(pages::font))
         .route("/api/openapi.json", get(openapi))
         .route("/healthz", get(healthz))
         .fallback(no_route)

@@ -28,7 +28,7 @@ use crate::case::{Case, CaseErrors, parse_case};
 use crate::documents::{RenderError, Renderer, SigningChoices};
 use crate::packet::{DocumentRef, Event, NameMismatch, Packet, Refusal, Request};
 use crate::signing::{SealError, SigningIdentity, TrustStore, into_review_copy};
-use crate::store::{Blob, Change, NewPacket, Store, StoreError, StoredPacket};
+use crate::store::{Blob, Change, LinkRefusal, NewPacket, Store, StoreError, StoredPacket};
 use crate::uploads::UploadError;
 
 pub use admin::{DocumentCheck, PacketVerification, status_label};
@@ -97,9 +97,9 @@ pub enum ServiceError {
     /// The request kept losing races (409).
     #[error("the packet is being changed by another request; reload and try again")]
     Busy,
-    /// The signing link does not work.
-    #[error("{0}")]
-    Link(&'static str),
+    /// The signing link does not work: unknown, spent or expired.
+    #[error("{}", link_message(*.0))]
+    Link(LinkRefusal),
     /// The session is unknown or timed out.
     #[error("your session has ended; open your signing link again")]
     SessionEnded,
@@ -109,6 +109,14 @@ pub enum ServiceError {
     /// Something on our side failed (500); the message is for logs.
     #[error("{0}")]
     Internal(String),
+}
+
+fn link_message(why: LinkRefusal) -> &'static str {
+    match why {
+        LinkRefusal::Unknown => "this signing link is not valid",
+        LinkRefusal::Spent => "this signing link was already used; ask for a new one",
+        LinkRefusal::Expired => "this signing link has expired; ask for a new one",
+    }
 }
 
 impl From<StoreError> for ServiceError {

@@ -77,6 +77,21 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         self.status
     }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// Field → rule, for a 422 about fields.
+    pub fn field_errors(&self) -> std::collections::BTreeMap<String, String> {
+        self.errors.iter().flatten().map(|e| (e.field.clone(), e.message.clone())).collect()
+    }
 }
 
 impl IntoResponse for ApiError {

@@ -2,12 +2,14 @@
 //! (cookie), then consent, documents, review, sign, finish, submit, upload,
 //! resubmit. State-changing requests need the session's CSRF token (header
 //! `X-CSRF-Token` or form field `csrf_token`). Each accepts JSON (answered
-//! with JSON) or an HTML form post (answered with a 303 to the packet).
+//! with JSON) or an HTML form post, answered with a 303 to the page where the
+//! packet now stands, or the page again with what was wrong
+//! ([`super::pages::producer`] draws the pages).
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
-use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::extract::{FromRequest, Multipart, Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -15,10 +17,13 @@ use serde::Deserialize;
 use super::AppState;
 use super::auth::{CSRF_HEADER, SESSION_COOKIE, Session, caller};
 use super::error::ApiError;
+use super::pages::flash::{Flash, SignValues};
+use super::pages::producer::{self as pages, CONSENT_RULE, PageQuery, redirect_now};
+use super::pages::wants_html;
 use super::views::{Audience, PacketView};
 use crate::audit::Actor;
 use crate::documents::{EntityType, LlcClass, TaxClassification};
-use crate::service::{SignInput, consent_text, csrf_matches, csrf_token};
+use crate::service::{Committed, ServiceError, SignInput, consent_text, csrf_matches, csrf_token};
 
 /// Largest form or JSON body a producer sends (the upload has its own limit).
 pub const MAX_FORM_BYTES: usize = 16 * 1024;
@@ -36,16 +41,27 @@ where
     AppState: axum::extract::FromRef<S>,
     S: Send + Sync,
 {
-    type Rejection = ApiError;
+    type Rejection = Response;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
         let (mut parts, body) = req.into_parts();
-        let session = <Session as axum::extract::FromRequestParts<S>>::from_request_parts(&mut parts, state).await?;
+        let form = content_type(&parts.headers).starts_with("application/x-www-form-urlencoded");
+        let session = <Session as axum::extract::FromRequestParts<S>>::from_request_parts(&mut parts, state).await;
+        let session = match session {
+            Ok(s) => s,
+            Err(_) if form => return Err(pages::session_ended()),
+            Err(e) => return Err(e.into_response()),
+        };
         let headers = parts.headers.clone();
-        let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
-            .await
-            .map_err(|e: BytesRejection| ApiError::body(&e, MAX_FORM_BYTES))?;
-        let form = content_type(&headers).starts_with("application/x-www-form-urlencoded");
+        Self::read(session, form, headers, Request::from_parts(parts, body), state).await.map_err(|e| {
+            if form && e.code() == "csrf" { pages::stale_form() } else { e.into_response() }
+        })
+    }
+}
+
+impl Action {
+    async fn read<S: Send + Sync>(session: Session, form: bool, headers: HeaderMap, req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|e: BytesRejection| ApiError::body(&e, MAX_FORM_BYTES))?;
         let fields: serde_json::Value = if bytes.is_empty() {
             serde_json::json!({})
         } else if form {
@@ -86,31 +102,41 @@ async fn packet_json(state: &AppState, session: &Session) -> Result<Response, Ap
     .into_response())
 }
 
-/// Answers a completed action: JSON for JSON, a redirect for forms.
-async fn done(state: &AppState, action: &Action) -> Result<Response, ApiError> {
-    if action.form { Ok(Redirect::to("/s/packet").into_response()) } else { packet_json(state, &action.session).await }
+/// Answers an action: JSON for JSON. A form that worked goes on (303) to
+/// where the packet now stands with `notice`; a refused one goes there with
+/// the refusal's notice (another window got there first, a step out of
+/// order); anything else gets its page.
+async fn done(state: &AppState, action: &Action, result: Result<Committed, ServiceError>, notice: &str, step: Option<usize>) -> Response {
+    match (action.form, result) {
+        (false, Ok(_)) => packet_json(state, &action.session).await.unwrap_or_else(IntoResponse::into_response),
+        (false, Err(e)) => ApiError::from(e).into_response(),
+        (true, Ok(c)) => redirect_now(&c.packet.state, notice, step),
+        (true, Err(e)) => refused_form(state, &action.session, e).await,
+    }
 }
 
-fn wants_html(headers: &HeaderMap) -> bool {
-    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
+async fn refused_form(state: &AppState, session: &Session, e: ServiceError) -> Response {
+    match e {
+        ServiceError::Refused(_) | ServiceError::Busy => {
+            let code = ApiError::from(e).code();
+            match state.service.packet(&session.packet_id).await {
+                Ok(p) => redirect_now(&p.state, code, None),
+                Err(e) => pages::failure(&e),
+            }
+        }
+        other => pages::failure(&other),
+    }
 }
 
 /// `GET /s/link/{token}`: says what the link opens, without spending it —
 /// mail scanners and link previews fetch links, and must not use them up.
 /// Browsers get a page whose button redeems the link with a POST.
 pub async fn peek_link(State(state): State<AppState>, Path(token): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
+    if wants_html(&headers) {
+        return Ok(pages::landing(&state, &token).await);
+    }
     let packet_id = state.service.peek_link(&token).await?;
     let packet = state.service.packet(&packet_id).await?;
-    if wants_html(&headers) {
-        let html = format!(
-            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Your onboarding packet</title></head>\
-             <body><p>Your onboarding packet for case {} is ready.</p>\
-             <form method=\"post\" action=\"/s/link/{}\"><button type=\"submit\">Open my packet</button></form></body></html>",
-            html_escape(&packet.case_key),
-            html_escape(&token)
-        );
-        return Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], html).into_response());
-    }
     Ok(Json(serde_json::json!({ "status": "unused", "case_key": packet.case_key, "steps": packet.state.steps.len() })).into_response())
 }
 
@@ -120,10 +146,15 @@ pub async fn peek_link(State(state): State<AppState>, Path(token): Path<String>,
 pub async fn open_link(State(state): State<AppState>, Path(token): Path<String>, req: Request) -> Result<Response, ApiError> {
     let (parts, _) = req.into_parts();
     let who = caller(&parts, Actor::System);
-    let opened = state.service.open_session(&token, &who).await?;
+    let browser = content_type(&parts.headers).starts_with("application/x-www-form-urlencoded") || wants_html(&parts.headers);
+    let opened = match state.service.open_session(&token, &who).await {
+        Ok(o) => o,
+        Err(e) if browser => return Ok(pages::link_problem(&e)),
+        Err(e) => return Err(e.into()),
+    };
     let secure = if state.service.config().public_url.starts_with("https://") { "; Secure" } else { "" };
     let cookie = format!("{SESSION_COOKIE}={}; Path=/s; HttpOnly; SameSite=Strict{secure}", opened.token);
-    let body = if content_type(&parts.headers).starts_with("application/x-www-form-urlencoded") || wants_html(&parts.headers) {
+    let body = if browser {
         Redirect::to("/s/packet").into_response()
     } else {
         let packet = state.service.packet(&opened.packet_id).await?;
@@ -140,29 +171,84 @@ fn step_number(n: Result<Path<usize>, PathRejection>) -> Result<usize, ApiError>
     n.map(|Path(n)| n).map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", "steps are numbered from 1"))
 }
 
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+/// `GET /s/packet`: JSON, or for a browser a 303 to the page where the packet stands.
+pub async fn packet(State(state): State<AppState>, session: Result<Session, ApiError>, headers: HeaderMap) -> Result<Response, ApiError> {
+    if wants_html(&headers) {
+        let session = match pages::session_or_end(session) {
+            Ok(s) => s,
+            Err(page) => return Ok(page),
+        };
+        return Ok(match state.service.packet(&session.packet_id).await {
+            Ok(p) => redirect_now(&p.state, "", None),
+            Err(e) => pages::failure(&e),
+        });
+    }
+    packet_json(&state, &session?).await
 }
 
-/// `GET /s/packet`.
-pub async fn packet(State(state): State<AppState>, session: Session) -> Result<Response, ApiError> {
-    packet_json(&state, &session).await
+/// `GET /s/consent`: the consent text and its version, or the consent page.
+pub async fn consent_text_handler(State(state): State<AppState>, session: Result<Session, ApiError>, headers: HeaderMap) -> Result<Response, ApiError> {
+    if wants_html(&headers) {
+        let unticked = Flash::take(&headers).is_some_and(|f| f.consent_unticked);
+        return Ok(Flash::clear(match pages::session_or_end(session) {
+            Ok(s) => pages::consent_page(&state, &s, unticked).await,
+            Err(page) => page,
+        }));
+    }
+    session?;
+    Ok(Json(consent_text()).into_response())
 }
 
-/// `GET /s/consent`: the consent text and its version.
-pub async fn consent_text_handler(_: Session) -> Json<crate::service::Consent> {
-    Json(consent_text())
+/// `GET /s/steps/{n}`: the page of step `n` (HTML only).
+pub async fn step(
+    State(state): State<AppState>,
+    session: Result<Session, ApiError>,
+    n: Result<Path<usize>, PathRejection>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let session = match pages::session_or_end(session) {
+        Ok(s) => s,
+        Err(page) => return page,
+    };
+    let Ok(Path(n)) = n else { return pages::failure(&ServiceError::NotFound("step")) };
+    Flash::clear(pages::step_page(&state, &session, n, &PageQuery::parse(query.as_deref()), Flash::take(&headers)).await)
+}
+
+/// `GET /s/finish`: the summary with Finish, then Submit (HTML only).
+pub async fn finish_page(State(state): State<AppState>, session: Result<Session, ApiError>, RawQuery(query): RawQuery) -> Response {
+    match pages::session_or_end(session) {
+        Ok(s) => pages::finish_page(&state, &s, &PageQuery::parse(query.as_deref())).await,
+        Err(page) => page,
+    }
+}
+
+/// `GET /s/status`: the status after submission (HTML only).
+pub async fn status(
+    State(state): State<AppState>,
+    session: Result<Session, ApiError>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let upload = Flash::take(&headers).and_then(|f| f.upload);
+    Flash::clear(match pages::session_or_end(session) {
+        Ok(s) => pages::status_page(&state, &s, &PageQuery::parse(query.as_deref()), upload).await,
+        Err(page) => page,
+    })
 }
 
 /// `POST /s/consent`.
-pub async fn consent(State(state): State<AppState>, action: Action) -> Result<Response, ApiError> {
+pub async fn consent(State(state): State<AppState>, action: Action) -> Response {
     // An unticked checkbox sends nothing: consent needs the field, set.
     let agreed = action.fields.get("agree").is_some_and(|v| matches!(v.as_str(), Some("on" | "yes" | "true")) || v.as_bool() == Some(true));
     if !agreed {
-        return Err(ApiError::field("agree", "tick the box to consent to electronic records and signatures"));
+        if action.form {
+            return Flash { consent_unticked: true, ..Flash::default() }.redirect("/s/consent");
+        }
+        return ApiError::field("agree", CONSENT_RULE).into_response();
     }
-    state.service.consent(&action.session.packet_id, &action.session.caller).await?;
-    done(&state, &action).await
+    let result = state.service.consent(&action.session.packet_id, &action.session.caller).await;
+    done(&state, &action, result, "consented", None).await
 }
 
 /// `GET /s/steps/{n}/document`: the document; shown in full, it counts as viewed.
@@ -187,10 +273,13 @@ pub async fn page(
 }
 
 /// `POST /s/steps/{n}/review`.
-pub async fn review(State(state): State<AppState>, n: Result<Path<usize>, PathRejection>, action: Action) -> Result<Response, ApiError> {
-    let n = step_number(n)?;
-    state.service.confirm_review(&action.session.packet_id, n, &action.session.caller).await?;
-    done(&state, &action).await
+pub async fn review(State(state): State<AppState>, n: Result<Path<usize>, PathRejection>, action: Action) -> Response {
+    let n = match step_number(n) {
+        Ok(n) => n,
+        Err(e) => return e.into_response(),
+    };
+    let result = state.service.confirm_review(&action.session.packet_id, n, &action.session.caller).await;
+    done(&state, &action, result, "reviewed", Some(n)).await
 }
 
 /// The sign form's flat fields.
@@ -245,34 +334,85 @@ fn sign_input(action: &Action) -> Result<SignInput, ApiError> {
     Ok(SignInput { name: form.name, entity_type, tax_classification })
 }
 
-/// `POST /s/steps/{n}/sign`.
-pub async fn sign(State(state): State<AppState>, n: Result<Path<usize>, PathRejection>, action: Action) -> Result<Response, ApiError> {
-    let n = step_number(n)?;
-    let input = sign_input(&action)?;
-    state.service.sign(&action.session.packet_id, n, input, &action.session.caller).await?;
-    done(&state, &action).await
+/// `POST /s/steps/{n}/sign`. A refused form comes back with what was
+/// typed and chosen, and says what is wrong — for a name, which is expected.
+pub async fn sign(State(state): State<AppState>, n: Result<Path<usize>, PathRejection>, action: Action) -> Response {
+    let n = match step_number(n) {
+        Ok(n) => n,
+        Err(e) => return e.into_response(),
+    };
+    let result = match sign_input(&action) {
+        Ok(input) => state.service.sign(&action.session.packet_id, n, input, &action.session.caller).await,
+        Err(e) if action.form => return sign_again(&action, n, &e),
+        Err(e) => return e.into_response(),
+    };
+    match result {
+        Err(e @ (ServiceError::NameMismatch(_) | ServiceError::InvalidField { .. })) if action.form => {
+            sign_again(&action, n, &ApiError::from(e))
+        }
+        result => done(&state, &action, result, "signed", Some(n)).await,
+    }
+}
+
+/// The sign form again, on its own page, with what was entered and what was wrong.
+fn sign_again(action: &Action, n: usize, e: &ApiError) -> Response {
+    let page = action.fields.get("page").and_then(|p| p.as_str()).and_then(|p| p.parse::<usize>().ok());
+    let flash = Flash { step: Some(n), values: SignValues::from_fields(&action.fields), errors: e.field_errors(), ..Flash::default() };
+    flash.redirect(&match page {
+        Some(p) => format!("/s/steps/{n}?page={p}"),
+        None => format!("/s/steps/{n}"),
+    })
 }
 
 /// `POST /s/finish`.
-pub async fn finish(State(state): State<AppState>, action: Action) -> Result<Response, ApiError> {
-    state.service.finish(&action.session.packet_id, &action.session.caller).await?;
-    done(&state, &action).await
+pub async fn finish(State(state): State<AppState>, action: Action) -> Response {
+    let result = state.service.finish(&action.session.packet_id, &action.session.caller).await;
+    done(&state, &action, result, "finished", None).await
 }
 
 /// `POST /s/submit`.
-pub async fn submit(State(state): State<AppState>, action: Action) -> Result<Response, ApiError> {
-    state.service.submit(&action.session.packet_id, &action.session.caller).await?;
-    done(&state, &action).await
+pub async fn submit(State(state): State<AppState>, action: Action) -> Response {
+    let result = state.service.submit(&action.session.packet_id, &action.session.caller).await;
+    done(&state, &action, result, "submitted", None).await
 }
 
 /// `POST /s/resubmit`.
-pub async fn resubmit(State(state): State<AppState>, action: Action) -> Result<Response, ApiError> {
-    state.service.resubmit(&action.session.packet_id, &action.session.caller).await?;
-    done(&state, &action).await
+pub async fn resubmit(State(state): State<AppState>, action: Action) -> Response {
+    let result = state.service.resubmit(&action.session.packet_id, &action.session.caller).await;
+    done(&state, &action, result, "resubmitted", None).await
 }
 
 /// `POST /s/upload`: multipart with a `file` part and a `csrf_token` part.
-pub async fn upload(State(state): State<AppState>, session: Session, headers: HeaderMap, mut multipart: Multipart) -> Result<Response, ApiError> {
+///
+/// A browser (one not asking for JSON) is sent on to the status page, or
+/// shown it again with what was wrong with the file.
+pub async fn upload(State(state): State<AppState>, session: Result<Session, ApiError>, headers: HeaderMap, multipart: Multipart) -> Response {
+    let browser = !headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/json"));
+    let session = match session {
+        Ok(s) => s,
+        Err(_) if browser => return pages::session_ended(),
+        Err(e) => return e.into_response(),
+    };
+    match receive_upload(&state, &session, &headers, multipart).await {
+        Ok(()) if browser => match state.service.packet(&session.packet_id).await {
+            Ok(p) => redirect_now(&p.state, "uploaded", None),
+            Err(e) => pages::failure(&e),
+        },
+        Ok(()) => packet_json(&state, &session).await.unwrap_or_else(IntoResponse::into_response),
+        Err(e) if browser && e.code() == "csrf" => pages::stale_form(),
+        Err(e) if browser && e.status().is_client_error() && e.status() != StatusCode::CONFLICT => {
+            let message = e.field_errors().into_values().next().unwrap_or_else(|| e.message().to_owned());
+            Flash { upload: Some(message), ..Flash::default() }.redirect("/s/status")
+        }
+        Err(e) if browser => match state.service.packet(&session.packet_id).await {
+            Ok(p) => redirect_now(&p.state, e.code(), None),
+            Err(e) => pages::failure(&e),
+        },
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn receive_upload(state: &AppState, session: &Session, headers: &HeaderMap, mut multipart: Multipart) -> Result<(), ApiError> {
     let mut csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let mut file: Option<(String, Vec<u8>)> = None;
     let too_large = |e: axum::extract::multipart::MultipartError| {
@@ -286,7 +426,8 @@ pub async fn upload(State(state): State<AppState>, session: Session, headers: He
         match field.name() {
             Some("csrf_token") => csrf = Some(field.text().await.map_err(too_large)?),
             Some("file") => {
-                let name = field.file_name().unwrap_or("upload").to_owned();
+                // A form sent with no file chosen has one empty part with no name.
+                let name = field.file_name().unwrap_or_default().to_owned();
                 file = Some((name, field.bytes().await.map_err(too_large)?.to_vec()));
             }
             _ => {}
@@ -295,15 +436,17 @@ pub async fn upload(State(state): State<AppState>, session: Session, headers: He
     if !csrf.is_some_and(|t| csrf_matches(&session.token, &t)) {
         return Err(ApiError::forbidden("csrf", "this request lacks the page's security token; reload the page and try again"));
     }
-    let (name, bytes) = file.ok_or_else(|| ApiError::field("file", "choose a file to upload"))?;
+    let (name, bytes) = file.filter(|(name, b)| !(name.is_empty() && b.is_empty())).ok_or_else(|| ApiError::field("file", "choose a file to upload"))?;
     state.service.upload(&session.packet_id, bytes, &name, &session.caller).await?;
-    let wants_json = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/json"));
-    if wants_json { packet_json(&state, &session).await } else { Ok(Redirect::to("/s/packet").into_response()) }
+    Ok(())
 }
 
 /// `POST /s/logout`: ends the session.
-pub async fn logout(State(state): State<AppState>, action: Action) -> Result<Response, ApiError> {
-    state.service.end_session(&action.session.token).await?;
+pub async fn logout(State(state): State<AppState>, action: Action) -> Response {
+    if let Err(e) = state.service.end_session(&action.session.token).await {
+        return if action.form { pages::failure(&e) } else { ApiError::from(e).into_response() };
+    }
     let cookie = format!("{SESSION_COOKIE}=; Path=/s; HttpOnly; SameSite=Strict; Max-Age=0");
-    Ok(([(header::SET_COOKIE, cookie)], StatusCode::NO_CONTENT).into_response())
+    let body = if action.form { pages::signed_out() } else { StatusCode::NO_CONTENT.into_response() };
+    ([(header::SET_COOKIE, cookie)], body).into_response()
 }

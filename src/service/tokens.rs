@@ -7,7 +7,7 @@ use subtle::ConstantTimeEq as _;
 
 use super::{Caller, Service, ServiceError, random_token, rfc3339, sha256_hex};
 use crate::packet::Event;
-use crate::store::{LinkRefusal, StoreError};
+use crate::store::StoreError;
 
 /// A link handed to the portal to send.
 #[derive(Clone, Debug)]
@@ -70,7 +70,7 @@ impl Service {
             .store
             .redeem_link(&sha256_hex(link_token.as_bytes()), &sha256_hex(session.as_bytes()), now.unix_timestamp(), entry)
             .await?;
-        let packet_id = redeemed.map_err(link_error)?;
+        let packet_id = redeemed.map_err(ServiceError::Link)?;
         Ok(OpenedSession { token: session, packet_id })
     }
 
@@ -80,7 +80,7 @@ impl Service {
     /// [`ServiceError::Link`] saying whether the link is unknown, spent or expired.
     pub async fn peek_link(&self, link_token: &str) -> Result<String, ServiceError> {
         let found = self.store.peek_link(&sha256_hex(link_token.as_bytes()), self.now().unix_timestamp()).await?;
-        found.map_err(link_error)
+        found.map_err(ServiceError::Link)
     }
 
     /// The packet a session may act on, refreshing its idle timer.
@@ -100,14 +100,6 @@ impl Service {
     pub async fn end_session(&self, token: &str) -> Result<(), ServiceError> {
         Ok(self.store.end_session(&sha256_hex(token.as_bytes())).await?)
     }
-}
-
-fn link_error(why: LinkRefusal) -> ServiceError {
-    ServiceError::Link(match why {
-        LinkRefusal::Unknown => "this signing link is not valid",
-        LinkRefusal::Spent => "this signing link was already used; ask for a new one",
-        LinkRefusal::Expired => "this signing link has expired; ask for a new one",
-    })
 }
 
 /// The CSRF token that goes with a session.

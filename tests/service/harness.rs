@@ -2,6 +2,7 @@
 //! like a producer's browser would.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use inkseal::documents::Renderer;
@@ -28,6 +29,8 @@ pub struct TestApp {
     pub db_url: String,
     pub roots: Vec<x509_cert::Certificate>,
     pub dir: tempfile::TempDir,
+    /// Seconds the app's clock runs ahead of the real one.
+    clock_offset: Arc<AtomicI64>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -107,20 +110,22 @@ async fn spawn_on(store: Store, db_url: String, dir: tempfile::TempDir, config: 
     let base = format!("http://{}", listener.local_addr().unwrap());
     config.public_url = base.clone();
     let roots = trust.roots().to_vec();
+    let clock_offset = Arc::new(AtomicI64::new(0));
+    let offset = Arc::clone(&clock_offset);
     let service = Service::new(
         store.clone(),
         Arc::new(Renderer::embedded().unwrap()),
         Arc::new(identity),
         Arc::new(trust),
         config.clone(),
-        Arc::new(time::OffsetDateTime::now_utc),
+        Arc::new(move || time::OffsetDateTime::now_utc() + time::Duration::seconds(offset.load(Ordering::SeqCst))),
     );
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let state = AppState { service, api_keys: ApiKeys::parse(&format!("other-key, {API_KEY}")) };
     tokio::spawn(inkseal::http::serve(listener, state, async {
         let _ = rx.await;
     }));
-    TestApp { base, client: reqwest::Client::new(), store, db_url, roots, dir, shutdown: Some(tx) }
+    TestApp { base, client: reqwest::Client::new(), store, db_url, roots, dir, clock_offset, shutdown: Some(tx) }
 }
 
 /// A response read as JSON, with its status.
@@ -131,6 +136,11 @@ pub async fn json_of(res: Response) -> (StatusCode, Value) {
 }
 
 impl TestApp {
+    /// Moves the app's clock forward (link expiry, session idling) without waiting.
+    pub fn advance(&self, by: Duration) {
+        self.clock_offset.fetch_add(by.as_secs() as i64, Ordering::SeqCst);
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

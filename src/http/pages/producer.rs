@@ -1,0 +1,648 @@
+//! The producer's pages: the link's landing page, consent, one page per
+//! step, finish and submit, the status page, and the dead ends (a link that
+//! no longer works, an ended session) with what to do next.
+
+use std::collections::BTreeMap;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::flash::Flash;
+use super::{Notice, Problem, page, size_text};
+use crate::audit::Record;
+use crate::documents::{Action, DocumentKind};
+use crate::http::AppState;
+use crate::http::auth::Session;
+use crate::http::error::ApiError;
+use crate::packet::{Completion, Event, Packet, Status};
+use crate::service::{ServiceError, consent_text, csrf_token, status_label};
+use crate::store::{LinkRefusal, StoredPacket};
+
+/// The page a producer should be on now, given where the packet stands.
+pub fn where_now(p: &Packet) -> String {
+    match &p.status {
+        Status::Draft => "/s/consent".into(),
+        Status::InProgress => match p.next_step() {
+            Some(i) => format!("/s/steps/{}", i + 1),
+            None => "/s/finish".into(),
+        },
+        Status::Finished => "/s/finish".into(),
+        Status::Submitted | Status::InfoRequested { .. } | Status::Approved { .. } => "/s/status".into(),
+    }
+}
+
+/// A 303 to where the packet stands, carrying a notice code (and the step it is about).
+pub fn redirect_now(p: &Packet, notice: &str, step: Option<usize>) -> Response {
+    let mut to = where_now(p);
+    if !notice.is_empty() {
+        to.push_str(&format!("?notice={notice}"));
+        if let Some(n) = step {
+            to.push_str(&format!("&step={n}"));
+        }
+    }
+    Redirect::to(&to).into_response()
+}
+
+/// The words for a notice code carried by a redirect. Only these fixed texts
+/// are ever shown, so a crafted link cannot put words on the page.
+pub fn notice_for(code: &str, step: Option<usize>, p: &Packet) -> Option<Notice> {
+    let title = step.and_then(|n| p.steps.get(n.checked_sub(1)?)).map(|s| s.kind.title());
+    Some(match code {
+        "signed" => Notice::success(format!("{} signed.{}", title?, next_words(p))),
+        "reviewed" => Notice::success(format!("{} reviewed.{}", title?, next_words(p))),
+        "consented" => Notice::success("Thank you. Your consent is recorded; start with the first document."),
+        "finished" => Notice::success("Finished. Check the summary once more, then Submit."),
+        "submitted" => Notice::success("Submitted. Your packet is now in HCSC Review."),
+        "uploaded" => Notice::success("Your document was uploaded. Resubmit when you have provided everything requested."),
+        "resubmitted" => Notice::success("Resubmitted. Your packet is back in HCSC Review."),
+        "already_done" => Notice::info(
+            "That step was already completed, perhaps in another window. This page shows where your packet stands now.",
+        ),
+        "out_of_order" => Notice::warning("Documents are completed in order. This is the document to complete next."),
+        "not_viewed" => Notice::warning("Show every page of the document before you confirm or sign it."),
+        "stale" => Notice::warning(
+            "This document changed after you opened it, because your application was updated. Please read it again.",
+        ),
+        "wrong_status" | "incomplete" => Notice::info("Your packet has moved on since that page was loaded. This is where it stands now."),
+        "consent_required" => Notice::warning("Please consent to electronic records and signatures first."),
+        "conflict" => Notice::warning("Another window was changing your packet at the same moment. Please try again."),
+        _ => return None,
+    })
+}
+
+fn next_words(p: &Packet) -> &'static str {
+    match p.next_step() {
+        Some(_) => " The next document is open.",
+        None => " Every document is done: Finish is next.",
+    }
+}
+
+/// The query string the pages take.
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    page: Option<String>,
+    notice: Option<String>,
+    step: Option<String>,
+}
+
+impl PageQuery {
+    /// Parses it leniently: a page link with junk in it still shows a page.
+    pub fn parse(raw: Option<&str>) -> Self {
+        raw.and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default()
+    }
+
+    /// The page asked for.
+    pub fn page(&self) -> Option<usize> {
+        self.page.as_deref().and_then(|p| p.parse().ok())
+    }
+
+    /// The notice to show.
+    pub fn notice(&self, p: &Packet) -> Option<Notice> {
+        notice_for(self.notice.as_deref()?, self.step.as_deref().and_then(|s| s.parse().ok()), p)
+    }
+}
+
+/// The landing page of a signing link: who the packet is for, what will be
+/// asked, how long it takes.
+pub async fn landing(state: &AppState, token: &str) -> Response {
+    let packet = match state.service.peek_link(token).await {
+        Ok(id) => match state.service.packet(&id).await {
+            Ok(p) => p,
+            Err(e) => return link_problem(&e),
+        },
+        Err(e) => return link_problem(&e),
+    };
+    let case = match state.service.case_of(&packet) {
+        Ok(c) => c,
+        Err(e) => return internal(&e),
+    };
+    let steps = steps_context(&packet.state);
+    let pages: usize = packet.state.steps.iter().map(|s| s.pages).sum();
+    let signs = packet.state.steps.iter().filter(|s| s.action == Action::Sign).count();
+    // A minute a page and two a signature, rounded up to five minutes.
+    let minutes = ((pages + 2 * signs).div_ceil(5) * 5).max(10);
+    page(
+        StatusCode::OK,
+        "landing.html.j2",
+        &json!({
+            "case_key": packet.case_key,
+            "principal": case.principal.full_name(),
+            "agency": case.agency.legal_name,
+            "steps": steps,
+            "total_pages": pages,
+            "sign_count": signs,
+            "review_count": packet.state.steps.len() - signs,
+            "minutes": minutes,
+            "token": token,
+        }),
+    )
+}
+
+/// Why a signing link does not open, and what to do about it.
+pub fn link_problem(e: &ServiceError) -> Response {
+    let (status, heading, why) = match e {
+        ServiceError::Link(LinkRefusal::Spent) => (
+            StatusCode::GONE,
+            "This link was already used",
+            "Each signing link opens your packet once. If you opened it earlier, your work up to then is saved.",
+        ),
+        ServiceError::Link(LinkRefusal::Expired) => (
+            StatusCode::GONE,
+            "This link has expired",
+            "Signing links work for 30 minutes after they are sent. Nothing in your packet was lost.",
+        ),
+        ServiceError::Link(LinkRefusal::Unknown) | ServiceError::NotFound(_) => (
+            StatusCode::NOT_FOUND,
+            "This link is not valid",
+            "Check that you opened the whole link from your onboarding email; some email programs break long links.",
+        ),
+        other => return internal(other),
+    };
+    Problem {
+        heading,
+        paragraphs: vec![
+            why.to_owned(),
+            "To continue, or to view the documents you already signed, ask for a new signing link.".to_owned(),
+        ],
+        contact: true,
+        ..Problem::default()
+    }
+    .render(status)
+}
+
+/// The session is over (45 minutes idle, signed out, or never started).
+pub fn session_ended() -> Response {
+    Problem {
+        heading: "Your session has ended",
+        paragraphs: vec![
+            "For your security, a session ends after 45 minutes without activity. Everything you reviewed or signed before then is saved.".into(),
+            "To continue where you left off, open the signing link in your most recent onboarding email. Each link works once; if yours was already used or has expired, ask for a new one.".into(),
+        ],
+        contact: true,
+        ..Problem::default()
+    }
+    .render(StatusCode::UNAUTHORIZED)
+}
+
+/// After Sign out.
+pub fn signed_out() -> Response {
+    Problem {
+        heading: "You have signed out",
+        paragraphs: vec![
+            "Everything you reviewed or signed is saved.".into(),
+            "To come back, open a new signing link from your onboarding email or ask the Producer Service Center for one.".into(),
+        ],
+        contact: true,
+        ..Problem::default()
+    }
+    .render(StatusCode::OK)
+}
+
+/// The page was loaded in a session that is not this one (a stale form).
+pub fn stale_form() -> Response {
+    Problem {
+        heading: "This page is out of date",
+        paragraphs: vec!["The form you sent belongs to an earlier session, so nothing was changed. Continue from where your packet stands now.".into()],
+        next_href: Some("/s/packet".into()),
+        next_label: Some("Continue"),
+        ..Problem::default()
+    }
+    .render(StatusCode::FORBIDDEN)
+}
+
+/// Something failed on our side; nothing was changed.
+pub fn internal(e: &ServiceError) -> Response {
+    tracing::error!("page failed: {e}");
+    Problem {
+        heading: "Something went wrong on our side",
+        paragraphs: vec!["Nothing was changed. Please try again in a moment.".into()],
+        next_href: Some("/s/packet".into()),
+        next_label: Some("Try again"),
+        ..Problem::default()
+    }
+    .render(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// Any failure on a page: the session's end, a link problem, or our own.
+pub fn failure(e: &ServiceError) -> Response {
+    match e {
+        ServiceError::SessionEnded => session_ended(),
+        ServiceError::Link(_) => link_problem(e),
+        ServiceError::NotFound(what) => Problem {
+            heading: "Not found",
+            paragraphs: vec![format!("There is no such {what} in your packet.")],
+            next_href: Some("/s/packet".into()),
+            next_label: Some("Back to my packet"),
+            ..Problem::default()
+        }
+        .render(StatusCode::NOT_FOUND),
+        other => internal(other),
+    }
+}
+
+/// A session, or the page that says it ended.
+pub fn session_or_end(session: Result<Session, ApiError>) -> Result<Session, Response> {
+    session.map_err(|_| session_ended())
+}
+
+async fn load(state: &AppState, session: &Session) -> Result<StoredPacket, Response> {
+    state.service.packet(&session.packet_id).await.map_err(|e| failure(&e))
+}
+
+/// What consent needs, said where the box is.
+pub const CONSENT_RULE: &str = "tick the box to consent to electronic records and signatures";
+
+/// `GET /s/consent` for a browser.
+pub async fn consent_page(state: &AppState, session: &Session, unticked: bool) -> Response {
+    let packet = match load(state, session).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    if packet.state.consent.is_some() {
+        return redirect_now(&packet.state, "", None);
+    }
+    let consent = consent_text();
+    let mut blocks = consent.text.split("\n\n").map(str::trim).filter(|p| !p.is_empty());
+    let heading = blocks.next().unwrap_or("Consent to Electronic Records and Signatures");
+    let error = unticked.then_some(CONSENT_RULE);
+    page(
+        StatusCode::OK,
+        "consent.html.j2",
+        &json!({
+            "case_key": packet.case_key,
+            "heading": heading,
+            "paragraphs": blocks.collect::<Vec<_>>(),
+            "version": consent.version,
+            "csrf_token": csrf_token(&session.token),
+            "error": error,
+            "notice": error.map(|_| Notice::error("Tick the box to give your consent, or contact the Producer Service Center to sign on paper.")),
+        }),
+    )
+}
+
+const TAX_CHOICES: &[(&str, &str)] = &[
+    ("individual", "Individual/sole proprietor or single-member LLC"),
+    ("c_corporation", "C corporation"),
+    ("s_corporation", "S corporation"),
+    ("partnership", "Partnership"),
+    ("trust_estate", "Trust/estate"),
+    ("llc", "Limited liability company"),
+    ("other", "Other"),
+];
+
+/// What each document is, in the manual's words.
+fn about(kind: DocumentKind) -> &'static str {
+    match kind {
+        DocumentKind::CodeOfConduct => {
+            "Please read all of the information carefully. Acceptance by electronic signature is required to complete onboarding."
+        }
+        DocumentKind::ProducerAgreement => {
+            "The contract between the agency, with you as its authorized signer, and Health Care Service Corporation. Indicate whether the agency is contracting as a partnership, corporation or other."
+        }
+        DocumentKind::NewMexicoAddendum => {
+            "An addendum to the Standard Producer Agreement for New Mexico business rules. It does not require a signature, but must be reviewed."
+        }
+        DocumentKind::OklahomaAddendum => {
+            "An addendum to the Standard Producer Agreement for Oklahoma business rules. It does not require a signature, but must be reviewed."
+        }
+        DocumentKind::MontanaAddendum => {
+            "An addendum to the Standard Producer Agreement for Montana business rules. It does not require a signature, but must be reviewed."
+        }
+        DocumentKind::W9 => {
+            "The standard tax form that validates the agency's taxpayer identification number. Choose the federal tax classification."
+        }
+    }
+}
+
+/// The steps as the progress indicator shows them.
+fn steps_context(p: &Packet) -> Vec<Value> {
+    let next = p.next_step();
+    p.steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let state = if s.done.is_some() {
+                "done"
+            } else if Some(i) == next && p.status == Status::InProgress {
+                "current"
+            } else {
+                "todo"
+            };
+            json!({
+                "number": i + 1,
+                "title": s.kind.title(),
+                "action": s.action,
+                "state": state,
+                "pages": s.pages,
+            })
+        })
+        .collect()
+}
+
+/// The progress indicator's values, merged into a page's context.
+fn progress(p: &Packet, current: Option<usize>) -> Value {
+    json!({
+        "steps": steps_context(p),
+        "current": current,
+        "finish_current": current.is_none() && finish_is_next(p),
+        "finish_done": matches!(p.status, Status::Submitted | Status::InfoRequested { .. } | Status::Approved { .. }),
+    })
+}
+
+/// Every step is done and the packet is not yet submitted.
+fn finish_is_next(p: &Packet) -> bool {
+    p.status == Status::Finished || (p.status == Status::InProgress && p.next_step().is_none())
+}
+
+/// When each step was last completed, from the audit trail.
+async fn completion_times(state: &AppState, id: &str) -> BTreeMap<usize, String> {
+    let Ok((records, _)) = state.service.audit_trail(id).await else { return BTreeMap::new() };
+    completed_at(&records)
+}
+
+fn completed_at(records: &[Record]) -> BTreeMap<usize, String> {
+    let mut at = BTreeMap::new();
+    for r in records {
+        if let Event::Reviewed { step, .. } | Event::Signed { step, .. } = &r.entry.event {
+            at.insert(*step, display_time(&r.entry.at));
+        }
+    }
+    at
+}
+
+/// "2026-12-03T19:15:02Z" as "Dec 3, 2026, 19:15 UTC".
+fn display_time(rfc3339: &str) -> String {
+    let parsed = time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339);
+    let Ok(t) = parsed else { return rfc3339.to_owned() };
+    let format = time::macros::format_description!("[month repr:short] [day padding:none], [year], [hour]:[minute] UTC");
+    t.to_offset(time::UtcOffset::UTC).format(&format).unwrap_or_else(|_| rfc3339.to_owned())
+}
+
+fn done_context(done: &Completion, at: Option<&String>) -> Value {
+    match done {
+        Completion::Signed { name, signed_sha256, .. } => json!({"how": "signed", "name": name, "at": at, "sha256": signed_sha256}),
+        Completion::Reviewed { sealed_sha256 } => json!({"how": "reviewed", "at": at, "sha256": sealed_sha256}),
+    }
+}
+
+/// The page of step `n`: the document page by page, and what to do with it.
+pub async fn step_page(state: &AppState, session: &Session, n: usize, query: &PageQuery, flash: Option<Flash>) -> Response {
+    let packet = match load(state, session).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let p = &packet.state;
+    if p.status == Status::Draft {
+        return redirect_now(p, "consent_required", None);
+    }
+    let Some(step) = n.checked_sub(1).and_then(|i| p.steps.get(i)) else {
+        return failure(&ServiceError::NotFound("step"));
+    };
+    let index = n - 1;
+    let current = p.status == Status::InProgress && p.next_step() == Some(index);
+    if step.done.is_none() && !current {
+        return redirect_now(p, "out_of_order", None);
+    }
+    let pages = step.pages.max(1);
+    let first_unseen = (1..=pages).find(|pg| !step.pages_seen.contains(pg));
+    let shown = query.page().unwrap_or(if current { first_unseen.unwrap_or(1) } else { 1 }).clamp(1, pages);
+    // The picture of `shown` is fetched with this page and counts as shown;
+    // the life cycle still refuses the button if it never was.
+    let unseen: Vec<usize> = (1..=pages).filter(|pg| !step.pages_seen.contains(pg) && *pg != shown).collect();
+    let ready = step.viewed || unseen.is_empty();
+    let done = match &step.done {
+        Some(d) => Some(done_context(d, completion_times(state, &packet.id).await.get(&index))),
+        None => None,
+    };
+    let (continue_href, continue_label) = continue_link(p);
+    let notice = query.notice(p).or_else(|| {
+        (current && p.revision > 1).then(|| {
+            Notice::info(format!(
+                "Your application was updated (revision {}). Documents whose content changed must be read and completed again; the others stay done.",
+                p.revision
+            ))
+        })
+    });
+    let retry = flash.filter(|f| f.step == Some(n) && step.done.is_none());
+    let (values, errors) = retry.map(|f| (f.values, field_messages(f.errors))).unwrap_or_default();
+    let notice = if errors.is_empty() {
+        notice
+    } else {
+        Some(Notice::error(format!("The document was not signed. {}", errors.values().cloned().collect::<Vec<_>>().join(" "))))
+    };
+    let width = (612.0 * crate::preview::SCALE).round() as u32;
+    let height = (792.0 * crate::preview::SCALE).round() as u32;
+    let mut context = json!({
+        "case_key": packet.case_key,
+        "n": n,
+        "total": p.steps.len(),
+        "title": step.kind.title(),
+        "about": about(step.kind),
+        "action": step.action,
+        "page": shown,
+        "pages": pages,
+        "page_links": (1..=pages).map(|pg| json!({
+            "number": pg,
+            "current": pg == shown,
+            "seen": step.done.is_some() || step.pages_seen.contains(&pg),
+        })).collect::<Vec<_>>(),
+        "prev": (shown > 1).then(|| shown - 1),
+        "next": (shown < pages).then(|| shown + 1),
+        "unseen": unseen,
+        "ready": ready,
+        "done": done,
+        "current_step": current,
+        "continue_href": continue_href,
+        "continue_label": continue_label,
+        "asks_entity": step.kind == DocumentKind::ProducerAgreement,
+        "asks_tax": step.kind == DocumentKind::W9,
+        "tax_choices": TAX_CHOICES,
+        "form": values,
+        "errors": errors,
+        "csrf_token": csrf_token(&session.token),
+        "notice": notice,
+        "img_width": width,
+        "img_height": height,
+        "show_progress": matches!(p.status, Status::InProgress | Status::Finished),
+    });
+    merge(&mut context, progress(p, Some(n)));
+    page(StatusCode::OK, "step.html.j2", &context)
+}
+
+/// The service's field rules as sentences that name the field as the page does.
+fn field_messages(errors: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    errors
+        .into_iter()
+        .map(|(field, rule)| {
+            let label = match field.as_str() {
+                "entity_type" => "The agency's entity type",
+                "tax_classification" => "The federal tax classification",
+                "llc_class" => "The LLC's tax classification",
+                "name" => "Your typed name",
+                _ => "This field",
+            };
+            let rule = rule.trim_end_matches('.');
+            let sentence = if rule.starts_with("is ") {
+                format!("{label} {rule}.")
+            } else if let Some(rest) = rule.strip_prefix("the signature must be the principal's name: type ") {
+                format!("Your typed name must be the principal's name: type {rest}.")
+            } else {
+                let mut chars = rule.chars();
+                let first = chars.next().map(|c| c.to_uppercase().collect::<String>()).unwrap_or_default();
+                format!("{label}: {first}{}.", chars.as_str())
+            };
+            (field, sentence)
+        })
+        .collect()
+}
+
+fn continue_link(p: &Packet) -> (String, String) {
+    let href = where_now(p);
+    let label = match &p.status {
+        Status::InProgress => match p.next_step() {
+            Some(i) => format!("Continue to step {}: {}", i + 1, p.steps[i].kind.title()),
+            None => "Continue to Finish".into(),
+        },
+        Status::Finished => "Continue to Submit".into(),
+        Status::Draft => "Continue".into(),
+        _ => "Back to status".into(),
+    };
+    (href, label)
+}
+
+fn merge(into: &mut Value, from: Value) {
+    if let (Some(into), Value::Object(from)) = (into.as_object_mut(), from) {
+        into.extend(from);
+    }
+}
+
+/// Each document with how and when it was completed and its hash.
+async fn summary(state: &AppState, packet: &StoredPacket) -> Vec<Value> {
+    let times = completion_times(state, &packet.id).await;
+    packet
+        .state
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let mut row = json!({"number": i + 1, "title": s.kind.title()});
+            if let Some(done) = &s.done {
+                merge(&mut row, done_context(done, times.get(&i)));
+            }
+            row
+        })
+        .collect()
+}
+
+/// `GET /s/finish`: the summary with Finish, then with Submit.
+pub async fn finish_page(state: &AppState, session: &Session, query: &PageQuery) -> Response {
+    let packet = match load(state, session).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let p = &packet.state;
+    if !finish_is_next(p) {
+        return redirect_now(p, if p.status == Status::InProgress { "incomplete" } else { "" }, None);
+    }
+    let mut context = json!({
+        "case_key": packet.case_key,
+        "finished": p.status == Status::Finished,
+        "documents": summary(state, &packet).await,
+        "csrf_token": csrf_token(&session.token),
+        "notice": query.notice(p),
+    });
+    merge(&mut context, progress(p, None));
+    page(StatusCode::OK, "finish.html.j2", &context)
+}
+
+/// `GET /s/status`: after submission — the status, what happens next, the
+/// documents read-only, and during an information request the upload form
+/// and Resubmit.
+pub async fn status_page(state: &AppState, session: &Session, query: &PageQuery, upload_error: Option<String>) -> Response {
+    let packet = match load(state, session).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let p = &packet.state;
+    let (heading, paragraphs): (&str, Vec<String>) = match &p.status {
+        Status::Draft | Status::InProgress | Status::Finished => return redirect_now(p, "", None),
+        Status::Submitted => (
+            "Your packet is in HCSC Review",
+            vec![
+                "Your documents were sent to the Producer Administration team for processing.".into(),
+                "Within three to five business days after receiving all required documents, your onboarding packet should be approved. You will then receive a Welcome Letter by email with your nine-digit producer identification number. Keep it safe: it is used in every sales and administrative transaction.".into(),
+                "If Producer Administration needs anything more, you will receive an email describing it, and this page will let you provide it.".into(),
+            ],
+        ),
+        Status::InfoRequested { .. } => (
+            "Additional information needed",
+            vec!["Our review of your submitted information is nearly complete, but Producer Administration needs more from you before it can approve your packet.".into()],
+        ),
+        Status::Approved { producer_id } => (
+            "Your packet is approved",
+            vec![
+                format!("Welcome! Your nine-digit producer identification number is {producer_id}."),
+                "It is used in every sales and administrative transaction. Your Welcome Letter with this number was sent by email.".into(),
+            ],
+        ),
+    };
+    let notice = match &upload_error {
+        Some(message) => Some(Notice::error(format!("The file was not uploaded: {message}"))),
+        None => query.notice(p),
+    };
+    let info_request = match &p.status {
+        Status::InfoRequested { request } => Some(request.clone()),
+        _ => None,
+    };
+    page(
+        StatusCode::OK,
+        "status.html.j2",
+        &json!({
+            "case_key": packet.case_key,
+            "heading": heading,
+            "paragraphs": paragraphs,
+            "status_label": status_label(&p.status),
+            "info_request": info_request,
+            "upload": p.upload.as_ref().map(|u| json!({"filename": u.filename, "size_text": size_text(u.size)})),
+            "upload_error": upload_error,
+            "documents": summary(state, &packet).await,
+            "csrf_token": csrf_token(&session.token),
+            "notice": notice,
+        }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_read_as_utc() {
+        assert_eq!(display_time("2026-12-03T19:05:02Z"), "Dec 3, 2026, 19:05 UTC");
+        assert_eq!(display_time("not a time"), "not a time");
+    }
+
+    #[test]
+    fn field_rules_read_as_sentences() {
+        let errors = BTreeMap::from([
+            ("entity_type".to_owned(), "is required to sign the Producer Agreement (partnership, corporation or other)".to_owned()),
+            ("name".to_owned(), "the signature must be the principal's name: type \"Charles Ray\"".to_owned()),
+            ("llc_class".to_owned(), "choose C, S or P for a limited liability company".to_owned()),
+        ]);
+        let m = field_messages(errors);
+        assert_eq!(m["entity_type"], "The agency's entity type is required to sign the Producer Agreement (partnership, corporation or other).");
+        assert_eq!(m["name"], "Your typed name must be the principal's name: type \"Charles Ray\".");
+        assert_eq!(m["llc_class"], "The LLC's tax classification: Choose C, S or P for a limited liability company.");
+    }
+
+    #[test]
+    fn unknown_notice_codes_show_nothing() {
+        let p = Packet::new(Vec::new());
+        assert!(notice_for("<script>", None, &p).is_none());
+        assert!(notice_for("already_done", None, &p).is_some());
+        // A success about a step that does not exist says nothing rather than something wrong.
+        assert!(notice_for("signed", Some(9), &p).is_none());
+    }
+}
