@@ -153,6 +153,20 @@ pub fn wants_html(headers: &axum::http::HeaderMap) -> bool {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
 }
 
+/// "2026-12-03T19:15:02Z" as "Dec 3, 2026, 19:15 UTC" (with `:02` when
+/// `seconds`); anything else as it is.
+pub fn display_time(rfc3339: &str, seconds: bool) -> String {
+    use time::format_description::well_known::Rfc3339;
+    let Ok(t) = time::OffsetDateTime::parse(rfc3339, &Rfc3339) else { return rfc3339.to_owned() };
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let formatted = if seconds {
+        t.format(time::macros::format_description!("[month repr:short] [day padding:none], [year], [hour]:[minute]:[second] UTC"))
+    } else {
+        t.format(time::macros::format_description!("[month repr:short] [day padding:none], [year], [hour]:[minute] UTC"))
+    };
+    formatted.unwrap_or_else(|_| rfc3339.to_owned())
+}
+
 /// Bytes as "1.2 MB" or "340 KB".
 pub fn size_text(bytes: u64) -> String {
     if bytes >= 1024 * 1024 {
@@ -180,6 +194,13 @@ mod tests {
         let html = render_html("problem.html.j2", &problem).unwrap();
         assert!(html.contains("&lt;script&gt;alert(1)"), "{html}");
         assert!(!html.contains("<script>"));
+    }
+
+    #[test]
+    fn times_read_as_utc() {
+        assert_eq!(display_time("2026-12-03T19:05:02Z", false), "Dec 3, 2026, 19:05 UTC");
+        assert_eq!(display_time("2026-12-03T19:05:02Z", true), "Dec 3, 2026, 19:05:02 UTC");
+        assert_eq!(display_time("not a time", false), "not a time");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{FromRequest, Multipart, Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -174,9 +175,9 @@ fn step_number(n: Result<Path<usize>, PathRejection>) -> Result<usize, ApiError>
 /// `GET /s/packet`: JSON, or for a browser a 303 to the page where the packet stands.
 pub async fn packet(State(state): State<AppState>, session: Result<Session, ApiError>, headers: HeaderMap) -> Result<Response, ApiError> {
     if wants_html(&headers) {
-        let session = match pages::session_or_end(session) {
+        let session = match session {
             Ok(s) => s,
-            Err(page) => return Ok(page),
+            Err(_) => return Ok(pages::session_ended()),
         };
         return Ok(match state.service.packet(&session.packet_id).await {
             Ok(p) => redirect_now(&p.state, "", None),
@@ -190,9 +191,9 @@ pub async fn packet(State(state): State<AppState>, session: Result<Session, ApiE
 pub async fn consent_text_handler(State(state): State<AppState>, session: Result<Session, ApiError>, headers: HeaderMap) -> Result<Response, ApiError> {
     if wants_html(&headers) {
         let unticked = Flash::take(&headers).is_some_and(|f| f.consent_unticked);
-        return Ok(Flash::clear(match pages::session_or_end(session) {
+        return Ok(Flash::clear(match session {
             Ok(s) => pages::consent_page(&state, &s, unticked).await,
-            Err(page) => page,
+            Err(_) => pages::session_ended(),
         }));
     }
     session?;
@@ -207,9 +208,9 @@ pub async fn step(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let session = match pages::session_or_end(session) {
+    let session = match session {
         Ok(s) => s,
-        Err(page) => return page,
+        Err(_) => return pages::session_ended(),
     };
     let Ok(Path(n)) = n else { return pages::failure(&ServiceError::NotFound("step")) };
     Flash::clear(pages::step_page(&state, &session, n, &PageQuery::parse(query.as_deref()), Flash::take(&headers)).await)
@@ -217,9 +218,9 @@ pub async fn step(
 
 /// `GET /s/finish`: the summary with Finish, then Submit (HTML only).
 pub async fn finish_page(State(state): State<AppState>, session: Result<Session, ApiError>, RawQuery(query): RawQuery) -> Response {
-    match pages::session_or_end(session) {
+    match session {
         Ok(s) => pages::finish_page(&state, &s, &PageQuery::parse(query.as_deref())).await,
-        Err(page) => page,
+        Err(_) => pages::session_ended(),
     }
 }
 
@@ -231,9 +232,9 @@ pub async fn status(
     headers: HeaderMap,
 ) -> Response {
     let upload = Flash::take(&headers).and_then(|f| f.upload);
-    Flash::clear(match pages::session_or_end(session) {
+    Flash::clear(match session {
         Ok(s) => pages::status_page(&state, &s, &PageQuery::parse(query.as_deref()), upload).await,
-        Err(page) => page,
+        Err(_) => pages::session_ended(),
     })
 }
 
@@ -386,12 +387,20 @@ pub async fn resubmit(State(state): State<AppState>, action: Action) -> Response
 ///
 /// A browser (one not asking for JSON) is sent on to the status page, or
 /// shown it again with what was wrong with the file.
-pub async fn upload(State(state): State<AppState>, session: Result<Session, ApiError>, headers: HeaderMap, multipart: Multipart) -> Response {
+pub async fn upload(
+    State(state): State<AppState>,
+    session: Result<Session, ApiError>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
     let browser = !headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/json"));
     let session = match session {
         Ok(s) => s,
         Err(_) if browser => return pages::session_ended(),
         Err(e) => return e.into_response(),
+    };
+    let Ok(multipart) = multipart else {
+        return ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_type", "send the file as multipart/form-data").into_response();
     };
     match receive_upload(&state, &session, &headers, multipart).await {
         Ok(()) if browser => match state.service.packet(&session.packet_id).await {

@@ -213,8 +213,12 @@ impl Browser {
     /// critical violation may be on any page.
     pub async fn snap(&mut self, label: &str) {
         self.count += 1;
-        let height = self.client.execute("return document.documentElement.scrollHeight;", vec![]).await.unwrap();
-        let height = height.as_u64().unwrap_or(900).clamp(400, 8000) as u32;
+        // The window is taller than the page's viewport by the browser's own
+        // frame; size the viewport to the whole document.
+        let measure = "return [document.documentElement.scrollHeight, window.outerHeight - window.innerHeight];";
+        let sizes = self.client.execute(measure, vec![]).await.unwrap();
+        let (content, frame) = (sizes[0].as_u64().unwrap_or(900), sizes[1].as_u64().unwrap_or(0));
+        let height = (content + frame).clamp(400, 9000) as u32;
         self.client.set_window_size(self.width, height).await.unwrap();
         let png = self.client.screenshot().await.unwrap();
         self.client.set_window_size(self.width, 900).await.unwrap();

@@ -152,7 +152,7 @@ pub async fn producer_errors_have_the_right_status_and_code(db: Db) {
     let (status, body) = producer.post("/s/submit", json!({})).await;
     assert_error(status, &body, StatusCode::CONFLICT, "wrong_status");
 
-    // Form posts work like JSON and answer with a redirect to the packet.
+    // Form posts work like JSON and answer with a redirect to where the packet now stands.
     let res = producer
         .client
         .post(format!("{}/s/steps/2/sign", producer.base))
@@ -161,8 +161,9 @@ pub async fn producer_errors_have_the_right_status_and_code(db: Db) {
         .send()
         .await
         .unwrap();
-    // reqwest follows the 303 to /s/packet with the cookie it was given.
-    assert_eq!(res.url().path(), "/s/packet");
+    // reqwest follows the 303 to the next step's page with the cookie it was given.
+    assert_eq!((res.url().path(), res.url().query()), ("/s/steps/3", Some("notice=signed&step=2")));
+    assert!(res.text().await.unwrap().contains("Standard Producer Agreement signed."));
     assert_eq!(producer.packet().await["steps"][1]["outcome"], "signed");
 }
 

@@ -10,12 +10,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::flash::Flash;
-use super::{Notice, Problem, page, size_text};
+use super::{Notice, Problem, display_time, page, size_text};
 use crate::audit::Record;
 use crate::documents::{Action, DocumentKind};
 use crate::http::AppState;
 use crate::http::auth::Session;
-use crate::http::error::ApiError;
 use crate::packet::{Completion, Event, Packet, Status};
 use crate::service::{ServiceError, consent_text, csrf_token, status_label};
 use crate::store::{LinkRefusal, StoredPacket};
@@ -242,11 +241,6 @@ pub fn failure(e: &ServiceError) -> Response {
     }
 }
 
-/// A session, or the page that says it ended.
-pub fn session_or_end(session: Result<Session, ApiError>) -> Result<Session, Response> {
-    session.map_err(|_| session_ended())
-}
-
 async fn load(state: &AppState, session: &Session) -> Result<StoredPacket, Response> {
     state.service.packet(&session.packet_id).await.map_err(|e| failure(&e))
 }
@@ -366,18 +360,10 @@ fn completed_at(records: &[Record]) -> BTreeMap<usize, String> {
     let mut at = BTreeMap::new();
     for r in records {
         if let Event::Reviewed { step, .. } | Event::Signed { step, .. } = &r.entry.event {
-            at.insert(*step, display_time(&r.entry.at));
+            at.insert(*step, display_time(&r.entry.at, false));
         }
     }
     at
-}
-
-/// "2026-12-03T19:15:02Z" as "Dec 3, 2026, 19:15 UTC".
-fn display_time(rfc3339: &str) -> String {
-    let parsed = time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339);
-    let Ok(t) = parsed else { return rfc3339.to_owned() };
-    let format = time::macros::format_description!("[month repr:short] [day padding:none], [year], [hour]:[minute] UTC");
-    t.to_offset(time::UtcOffset::UTC).format(&format).unwrap_or_else(|_| rfc3339.to_owned())
 }
 
 fn done_context(done: &Completion, at: Option<&String>) -> Value {
@@ -471,6 +457,14 @@ pub async fn step_page(state: &AppState, session: &Session, n: usize, query: &Pa
     page(StatusCode::OK, "step.html.j2", &context)
 }
 
+/// A rule as a sentence: capital first letter, full stop.
+fn capitalised(rule: &str) -> String {
+    let rule = rule.trim_end_matches('.');
+    let mut chars = rule.chars();
+    let first: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+    format!("{first}{}.", chars.as_str())
+}
+
 /// The service's field rules as sentences that name the field as the page does.
 fn field_messages(errors: BTreeMap<String, String>) -> BTreeMap<String, String> {
     errors
@@ -489,9 +483,7 @@ fn field_messages(errors: BTreeMap<String, String>) -> BTreeMap<String, String> 
             } else if let Some(rest) = rule.strip_prefix("the signature must be the principal's name: type ") {
                 format!("Your typed name must be the principal's name: type {rest}.")
             } else {
-                let mut chars = rule.chars();
-                let first = chars.next().map(|c| c.to_uppercase().collect::<String>()).unwrap_or_default();
-                format!("{label}: {first}{}.", chars.as_str())
+                format!("{label}: {}", capitalised(rule))
             };
             (field, sentence)
         })
@@ -589,7 +581,7 @@ pub async fn status_page(state: &AppState, session: &Session, query: &PageQuery,
         ),
     };
     let notice = match &upload_error {
-        Some(message) => Some(Notice::error(format!("The file was not uploaded: {message}"))),
+        Some(message) => Some(Notice::error(format!("The file was not uploaded: {message}."))),
         None => query.notice(p),
     };
     let info_request = match &p.status {
@@ -606,7 +598,7 @@ pub async fn status_page(state: &AppState, session: &Session, query: &PageQuery,
             "status_label": status_label(&p.status),
             "info_request": info_request,
             "upload": p.upload.as_ref().map(|u| json!({"filename": u.filename, "size_text": size_text(u.size)})),
-            "upload_error": upload_error,
+            "upload_error": upload_error.as_deref().map(capitalised),
             "documents": summary(state, &packet).await,
             "csrf_token": csrf_token(&session.token),
             "notice": notice,
@@ -617,12 +609,6 @@ pub async fn status_page(state: &AppState, session: &Session, query: &PageQuery,
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn times_read_as_utc() {
-        assert_eq!(display_time("2026-12-03T19:05:02Z"), "Dec 3, 2026, 19:05 UTC");
-        assert_eq!(display_time("not a time"), "not a time");
-    }
 
     #[test]
     fn field_rules_read_as_sentences() {

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::{page, size_text};
+use super::{display_time, page, size_text};
 use crate::http::AppState;
 use crate::service::sha256_hex;
 use crate::verify::verify_pdf;
@@ -93,7 +93,12 @@ fn report(name: &str, bytes: &[u8], roots: &[x509_cert::Certificate]) -> Value {
         "size_text": size_text(bytes.len() as u64),
     });
     let verdict = match verify_pdf(bytes, roots) {
-        Ok(report) => serde_json::to_value(report).unwrap_or(Value::Null),
+        Ok(mut report) => {
+            for s in &mut report.signatures {
+                s.signing_time = s.signing_time.as_deref().map(|t| display_time(t, true));
+            }
+            serde_json::to_value(report).unwrap_or(Value::Null)
+        }
         Err(e) => json!({"unreadable": e.to_string()}),
     };
     if let (Some(out), Value::Object(verdict)) = (out.as_object_mut(), verdict) {
