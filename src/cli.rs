@@ -58,7 +58,8 @@ enum Command {
     /// Manage signing keys (`keys init` creates development keys).
     Keys(keys::KeysArgs),
     /// Run the packet service: the portal's JSON API, the producer's
-    /// signing endpoints, /api/openapi.json and /healthz.
+    /// signing pages and endpoints (/s/…), the compliance page /verify,
+    /// /api/openapi.json and /healthz.
     Serve(serve::ServeArgs),
     /// Verify signed PDFs: exit 0 when every file is valid, 1 when any
     /// signature is invalid, untrusted, missing or the file changed after

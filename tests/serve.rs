@@ -75,6 +75,12 @@ async fn serve_starts_with_zero_configuration_and_stops_gracefully() {
     assert_eq!(health.status(), 200);
     assert!(data.path().join("inkseal.db").exists(), "the SQLite file is created on start");
     assert!(data.path().join("keys/signing-key.pem").exists(), "development keys are created on first start");
+    // The compliance page and the pages' stylesheet come from the binary itself.
+    let page = client.get(format!("{base}/verify")).send().await.unwrap();
+    assert_eq!((page.status().as_u16(), page.headers()["content-type"].to_str().unwrap()), (200, "text/html; charset=utf-8"));
+    let css = client.get(format!("{base}/assets/inkseal.css")).send().await.unwrap();
+    assert_eq!(css.status(), 200);
+    assert!(css.text().await.unwrap().contains("--sign-green"));
     let res = client.post(format!("{base}/api/v1/packets")).bearer_auth("serve-test-key").json(&common::example()).send().await.unwrap();
     assert_eq!(res.status(), 201);
 

@@ -253,7 +253,18 @@ pub async fn consent(State(state): State<AppState>, action: Action) -> Response 
 }
 
 /// `GET /s/steps/{n}/document`: the document; shown in full, it counts as viewed.
-pub async fn view(State(state): State<AppState>, session: Session, n: Result<Path<usize>, PathRejection>) -> Result<Response, ApiError> {
+/// A browser following the download link after its session ended gets the page saying so.
+pub async fn view(
+    State(state): State<AppState>,
+    session: Result<Session, ApiError>,
+    n: Result<Path<usize>, PathRejection>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let session = match session {
+        Ok(s) => s,
+        Err(_) if wants_html(&headers) => return Ok(pages::session_ended()),
+        Err(e) => return Err(e),
+    };
     let n = step_number(n)?;
     let packet = state.service.packet(&session.packet_id).await?;
     let (bytes, _) = state.service.view_step(&session.packet_id, n, &session.caller).await?;

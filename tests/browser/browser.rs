@@ -10,6 +10,9 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
+/// WebDriver's Tab and Enter keys.
+pub const TAB: &str = "\u{e004}";
+pub const ENTER: &str = "\u{e007}";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// axe-core's browser bundle, installed by `npm ci --prefix tests/browser`.
@@ -186,6 +189,31 @@ impl Browser {
 
     pub async fn enabled(&self, css: &str) -> bool {
         self.client.find(Locator::Css(css)).await.unwrap().is_enabled().await.unwrap()
+    }
+
+    /// Types keys into whatever has the focus.
+    pub async fn keys(&self, keys: &str) {
+        self.client.active_element().await.unwrap().send_keys(keys).await.unwrap();
+    }
+
+    /// Types keys that leave the page (Enter on a button) and waits for the next one.
+    pub async fn keys_navigating(&self, keys: &str) {
+        let el = self.client.active_element().await.unwrap();
+        self.navigating(el.send_keys(keys)).await;
+    }
+
+    pub async fn focused_text(&self) -> String {
+        self.client.active_element().await.unwrap().text().await.unwrap()
+    }
+
+    pub async fn focused_id(&self) -> String {
+        self.client.active_element().await.unwrap().attr("id").await.unwrap().unwrap_or_default()
+    }
+
+    /// Whether the focused element draws a visible outline.
+    pub async fn focus_ring(&self) -> bool {
+        let style = "const s = getComputedStyle(document.activeElement); return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2;";
+        self.client.execute(style, vec![]).await.unwrap().as_bool().unwrap_or(false)
     }
 
     /// Whether every image on the page loaded (the document pictures).

@@ -20,7 +20,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use browser::Browser;
+use browser::{Browser, ENTER, TAB};
 use common::example;
 use flows::{PRINCIPAL, consent, open_link, review_step, sign_step, submit_packet};
 use harness::{Db, TestApp, json_of, spawn};
@@ -132,7 +132,24 @@ async fn a_montana_only_case() {
     let id = created(&app, &case).await;
     let mut b = Browser::start("montana-only").await;
     open_link(&mut b, &app.link(&id).await).await;
-    consent(&mut b).await;
+    // Consent with the keyboard alone: the skip link comes first, the focus
+    // is visible, Space ticks the box and Enter continues.
+    b.keys(TAB).await;
+    assert_eq!(b.focused_text().await, "Skip to main content");
+    assert!(b.focus_ring().await, "the focused element shows a focus ring");
+    for _ in 0..20 {
+        if b.focused_id().await == "agree" {
+            break;
+        }
+        b.keys(TAB).await;
+    }
+    assert_eq!(b.focused_id().await, "agree", "Tab reaches the consent box");
+    assert!(b.focus_ring().await);
+    b.keys(" ").await;
+    b.keys(TAB).await;
+    assert_eq!(b.focused_text().await, "Continue");
+    b.keys_navigating(ENTER).await;
+    assert!(b.path().await.starts_with("/s/steps/1"), "{}", b.path().await);
     let progress = b.client.find_all(fantoccini::Locator::Css(".progress li")).await.unwrap().len();
     assert_eq!(progress, 5, "four documents and Finish");
     sign_step(&mut b, "code-of-conduct", PRINCIPAL, &[]).await;
@@ -142,6 +159,11 @@ async fn a_montana_only_case() {
     sign_step(&mut b, "w9", PRINCIPAL, &["#tax-partnership"]).await;
     submit_packet(&mut b).await;
     assert_eq!(app.packet(&id).await["status"], "submitted");
+    b.press("Sign out").await;
+    assert_eq!(b.h1().await, "You have signed out");
+    b.snap("signed-out").await;
+    b.goto(&app.url("/s/status")).await;
+    assert_eq!(b.h1().await, "Your session has ended", "the session is gone");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
