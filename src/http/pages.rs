@@ -9,6 +9,7 @@ redirect — a refused one too ([`flash`]) — so going back never repeats one.
 
 pub mod flash;
 pub mod producer;
+pub mod steps;
 pub mod verify;
 
 use std::sync::LazyLock;

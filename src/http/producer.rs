@@ -20,7 +20,7 @@ use super::auth::{CSRF_HEADER, SESSION_COOKIE, Session, caller};
 use super::error::ApiError;
 use super::pages::flash::{Flash, SignValues};
 use super::pages::producer::{self as pages, CONSENT_RULE, PageQuery, redirect_now};
-use super::pages::wants_html;
+use super::pages::{steps, wants_html};
 use super::views::{Audience, PacketView};
 use crate::audit::Actor;
 use crate::documents::{EntityType, LlcClass, TaxClassification};
@@ -213,13 +213,13 @@ pub async fn step(
         Err(_) => return pages::session_ended(),
     };
     let Ok(Path(n)) = n else { return pages::failure(&ServiceError::NotFound("step")) };
-    Flash::clear(pages::step_page(&state, &session, n, &PageQuery::parse(query.as_deref()), Flash::take(&headers)).await)
+    Flash::clear(steps::step_page(&state, &session, n, &PageQuery::parse(query.as_deref()), Flash::take(&headers)).await)
 }
 
 /// `GET /s/finish`: the summary with Finish, then Submit (HTML only).
 pub async fn finish_page(State(state): State<AppState>, session: Result<Session, ApiError>, RawQuery(query): RawQuery) -> Response {
     match session {
-        Ok(s) => pages::finish_page(&state, &s, &PageQuery::parse(query.as_deref())).await,
+        Ok(s) => steps::finish_page(&state, &s, &PageQuery::parse(query.as_deref())).await,
         Err(_) => pages::session_ended(),
     }
 }
@@ -233,7 +233,7 @@ pub async fn status(
 ) -> Response {
     let upload = Flash::take(&headers).and_then(|f| f.upload);
     Flash::clear(match session {
-        Ok(s) => pages::status_page(&state, &s, &PageQuery::parse(query.as_deref()), upload).await,
+        Ok(s) => steps::status_page(&state, &s, &PageQuery::parse(query.as_deref()), upload).await,
         Err(_) => pages::session_ended(),
     })
 }
