@@ -1,5 +1,5 @@
-//! Load benchmark of `inkseal serve` on SQLite: packet creation and signing,
-//! requests per second and p50/p99 latency.
+//! Load benchmark of `inkseal serve` on SQLite: packet creation, signing and
+//! turning a page in the browser, requests per second and p50/p99 latency.
 //!
 //! ```text
 //! cargo build --release && cargo run --release --example load -- [--requests N] [--concurrency C]
@@ -214,6 +214,7 @@ async fn main() {
         producers.push((cookie, csrf));
     }
     let producers = Arc::new(producers);
+    let readers = Arc::clone(&producers);
     let (c, b) = (client.clone(), base.clone());
     let mut stats = drive(
         "sign (stamp + seal + store)",
@@ -232,6 +233,41 @@ async fn main() {
                     .await
                     .unwrap();
                 assert_eq!(res.status(), 200);
+            }
+        },
+    )
+    .await;
+    stats.print();
+
+    // Turning a page in the browser: the step page (HTML) and the page's
+    // picture drawn from the stored PDF, for the agreement's five pages.
+    let (c, b, p) = (client.clone(), base.clone(), Arc::clone(&readers));
+    let mut stats = drive(
+        "turn a page (step page + its picture)",
+        requests,
+        concurrency,
+        move |i| {
+            let (c, b, p) = (c.clone(), b.clone(), Arc::clone(&p));
+            async move {
+                let (cookie, _) = &p[i];
+                let page = i % 5 + 1;
+                let html = c
+                    .get(format!("{b}/s/steps/2?page={page}"))
+                    .header("cookie", cookie)
+                    .header("accept", "text/html")
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(html.status(), 200);
+                html.bytes().await.unwrap();
+                let png = c
+                    .get(format!("{b}/s/steps/2/pages/{page}"))
+                    .header("cookie", cookie)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(png.status(), 200);
+                png.bytes().await.unwrap();
             }
         },
     )
