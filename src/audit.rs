@@ -120,6 +120,25 @@ pub fn verify(records: &[Record]) -> Result<(), ChainBreak> {
     Ok(())
 }
 
+/// Checks a whole trail and that it ends where the packet says it does
+/// (`anchor`: the last record's position and hash, kept on the packet), so
+/// that removing the newest records is caught too.
+///
+/// # Errors
+/// The first record that was altered, removed or reordered.
+pub fn verify_anchored(records: &[Record], anchor: Option<(u64, &str)>) -> Result<(), ChainBreak> {
+    verify(records)?;
+    let Some((seq, head)) = anchor else { return Ok(()) };
+    let last_seq = records.last().map_or(0, |r| r.seq);
+    if last_seq < seq {
+        Err(ChainBreak { seq: last_seq + 1, reason: "it is missing from the end of the trail" })
+    } else if last_seq > seq || records.last().is_some_and(|r| r.hash != head) {
+        Err(ChainBreak { seq, reason: "the trail does not end where the packet says it does" })
+    } else {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

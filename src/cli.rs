@@ -12,6 +12,7 @@ mod demo;
 mod keys;
 mod render;
 mod serve;
+mod store;
 mod verify;
 
 use std::path::PathBuf;
@@ -61,6 +62,9 @@ enum Command {
     /// signing pages and endpoints (/s/…), the compliance page /verify,
     /// /api/openapi.json and /healthz.
     Serve(serve::ServeArgs),
+    /// Look after the database: `store check` (consistency of every packet)
+    /// and `store rekey` (encrypt everything with the newest data key).
+    Store(store::StoreCommandArgs),
     /// Verify signed PDFs: exit 0 when every file is valid, 1 when any
     /// signature is invalid, untrusted, missing or the file changed after
     /// signing, 2 when a file cannot be read as PDF.
@@ -125,6 +129,7 @@ pub fn run() -> ExitCode {
         Command::Keys(args) => keys::run(&args),
         Command::Verify(args) => verify::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Store(args) => store::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

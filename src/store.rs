@@ -9,8 +9,14 @@ column types. Every state change is one transaction guarded by the packet's
 version: a writer that read an older version changes nothing and learns so
 ([`StoreError::Conflict`]), which is what keeps two windows or two replicas
 from completing the same step twice.
+
+Secrets are encrypted before they reach the database ([`DataKeys`]): the
+case JSON (SSN, EIN, bank numbers) and every blob (the W-9 prints the EIN),
+each row with the id of the key that sealed it.
 */
 
+mod crypt;
+mod maintenance;
 mod packets;
 mod tokens;
 
@@ -23,6 +29,8 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::AnyPool;
 
+pub use crypt::{DEV_DATA_KEY_FILE, DataKey, DataKeyError, DataKeys, OpenError};
+pub use maintenance::{CheckReport, RekeyReport};
 pub use packets::{Blob, Change, NewPacket, StoredPacket};
 pub use tokens::{LinkRefusal, SessionRow};
 
@@ -47,6 +55,17 @@ pub enum StoreError {
     /// A stored value could not be read back (corruption or a foreign writer).
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+    /// An encrypted value does not open: a missing data key, or tampering.
+    #[error("{what} {source}")]
+    Sealed {
+        /// Which value.
+        what: String,
+        /// Why.
+        source: OpenError,
+    },
+    /// A value could not be encrypted.
+    #[error(transparent)]
+    Key(#[from] DataKeyError),
     /// The URL names no supported database.
     #[error("unsupported database URL (use sqlite://… or postgres://…)")]
     UnsupportedUrl,
@@ -58,11 +77,13 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
 }
 
-/// A connection pool with the schema in place.
+/// A connection pool with the schema in place, and the data keys that
+/// seal what it stores.
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    keys: DataKeys,
 }
 
 impl Store {
@@ -70,18 +91,24 @@ impl Store {
     ///
     /// # Errors
     /// When the folder cannot be created or the database cannot be opened or migrated.
-    pub async fn open_sqlite(path: &Path) -> Result<Self, StoreError> {
+    pub async fn open_sqlite(path: &Path, keys: DataKeys) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
         }
-        Self::open(&format!("sqlite://{}?mode=rwc", path.display())).await
+        Self::open(&Self::sqlite_url(path), keys).await
     }
 
-    /// Opens a database by URL (`sqlite://…` or `postgres://…`) and migrates it.
+    /// The URL of the SQLite file at `path`, created if missing.
+    pub fn sqlite_url(path: &Path) -> String {
+        format!("sqlite://{}?mode=rwc", path.display())
+    }
+
+    /// Opens a database by URL (`sqlite://…` or `postgres://…`) and migrates
+    /// it; `keys` seal what is written and open what is read.
     ///
     /// # Errors
     /// When the URL is unsupported or the database cannot be reached or migrated.
-    pub async fn open(url: &str) -> Result<Self, StoreError> {
+    pub async fn open(url: &str, keys: DataKeys) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -103,7 +130,7 @@ impl Store {
             // WAL lets readers go on while one writer commits; it persists in the file.
             sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
         }
-        let store = Self { pool, backend };
+        let store = Self { pool, backend, keys };
         store.migrator().run(&store.pool).await?;
         Ok(store)
     }
@@ -111,6 +138,11 @@ impl Store {
     /// Which database this is.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The data keys.
+    pub fn keys(&self) -> &DataKeys {
+        &self.keys
     }
 
     /// The pool, for tests and tools that inspect the raw tables.
@@ -134,8 +166,14 @@ impl Store {
 
     fn migrator(&self) -> Migrator {
         let files: &[(i64, &str, &str)] = match self.backend {
-            Backend::Sqlite => &[(1, "packets", include_str!("../migrations/sqlite/0001_packets.sql"))],
-            Backend::Postgres => &[(1, "packets", include_str!("../migrations/postgres/0001_packets.sql"))],
+            Backend::Sqlite => &[
+                (1, "packets", include_str!("../migrations/sqlite/0001_packets.sql")),
+                (2, "encryption at rest", include_str!("../migrations/sqlite/0002_encryption_at_rest.sql")),
+            ],
+            Backend::Postgres => &[
+                (1, "packets", include_str!("../migrations/postgres/0001_packets.sql")),
+                (2, "encryption at rest", include_str!("../migrations/postgres/0002_encryption_at_rest.sql")),
+            ],
         };
         let migrations = files
             .iter()

@@ -1,4 +1,5 @@
-//! `inkseal keys init`: development signing keys.
+//! `inkseal keys`: development signing keys, checking production ones, and
+//! data keys for encryption at rest.
 
 use std::path::PathBuf;
 use std::time::SystemTime;
@@ -6,6 +7,7 @@ use std::time::SystemTime;
 use super::Failure;
 use crate::pki::Algorithm;
 use crate::signing::{KeyError, SigningIdentity, TrustStore, init_dev_keys};
+use crate::store::DataKey;
 
 /// Arguments of `inkseal keys`.
 #[derive(clap::Args, Debug)]
@@ -49,6 +51,16 @@ enum KeysCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Create a data key: 32 random bytes (64 hex digits) in a new file with
+    /// mode 0600, for `serve --data-keys` / INKSEAL_DATA_KEYS. It encrypts
+    /// SSNs, EINs, bank numbers and stored PDFs at rest; keep it as safe as
+    /// the database backups, and keep old keys (after the new one) until
+    /// `inkseal store rekey` has run. An existing file is never overwritten.
+    DataKey {
+        /// The file to create.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
 }
 
 pub(crate) fn run(args: &KeysArgs) -> Result<(), Failure> {
@@ -75,6 +87,15 @@ pub(crate) fn run(args: &KeysArgs) -> Result<(), Failure> {
             println!("  root CA private key      {} (mode 0600)", files.root_key.display());
             println!("  signing certificate      {}", files.signing_cert.display());
             println!("  signing private key      {} (mode 0600)", files.signing_key.display());
+            Ok(())
+        }
+        KeysCommand::DataKey { out } => {
+            if out.exists() {
+                return Err(Failure::Invalid(format!("{} exists; choose a new file (a data key is never overwritten)", out.display())));
+            }
+            let key = DataKey::generate().map_err(|e| Failure::Failed(e.into()))?;
+            key.write(out, "inkseal data key").map_err(|e| Failure::Invalid(e.to_string()))?;
+            println!("Created data key {} in {} (mode 0600)", key.id(), out.display());
             Ok(())
         }
     }

@@ -120,17 +120,7 @@ impl Service {
         self.packet(id).await?;
         let records = self.store.audit_trail(id).await?;
         let anchor = self.store.audit_anchor(id).await?;
-        let verdict = audit::verify(&records).and_then(|()| {
-            let Some((seq, head)) = anchor else { return Ok(()) };
-            let last_seq = records.last().map_or(0, |r| r.seq);
-            if last_seq < seq {
-                Err(audit::ChainBreak { seq: last_seq + 1, reason: "it is missing from the end of the trail" })
-            } else if last_seq > seq || records.last().is_some_and(|r| r.hash != head) {
-                Err(audit::ChainBreak { seq, reason: "the trail does not end where the packet says it does" })
-            } else {
-                Ok(())
-            }
-        });
+        let verdict = audit::verify_anchored(&records, anchor.as_ref().map(|(seq, head)| (*seq, head.as_str())));
         Ok((records, verdict))
     }
 

@@ -1,8 +1,11 @@
 //! Packets, their blobs and audit records, written together.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use sqlx::{Any, Row as _, Transaction};
 
-use super::{Store, StoreError};
+use super::crypt::{blob_aad, case_aad};
+use super::{DataKeys, Store, StoreError};
 use crate::audit::{self, Entry, Record};
 use crate::packet::Packet;
 
@@ -79,21 +82,23 @@ impl Store {
     /// # Errors
     /// On database failure; nothing is written then.
     pub async fn create_packet(&self, new: &NewPacket<'_>, blobs: &[Blob], entry: Entry) -> Result<Record, StoreError> {
+        let (case_key_id, case_sealed) = self.seal_case(new.id, new.case_json)?;
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO packets (id, case_key, case_json, as_of, state_json, status, version, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7)",
+            "INSERT INTO packets (id, case_key, case_json, case_key_id, as_of, state_json, status, version, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)",
         )
         .bind(new.id)
         .bind(new.case_key)
-        .bind(new.case_json)
+        .bind(case_sealed)
+        .bind(case_key_id)
         .bind(new.as_of)
         .bind(state_json(new.state)?)
         .bind(new.state.status.name())
         .bind(&entry.at)
         .execute(&mut *tx)
         .await?;
-        put_blobs(&mut tx, new.id, blobs, &entry.at).await?;
+        put_blobs(&mut tx, &self.keys, new.id, blobs, &entry.at).await?;
         let record = append_audit(&mut tx, new.id, entry).await?;
         tx.commit().await?;
         Ok(record)
@@ -105,7 +110,7 @@ impl Store {
     /// On database failure or unreadable state.
     pub async fn packet(&self, id: &str) -> Result<Option<StoredPacket>, StoreError> {
         let row = sqlx::query(
-            "SELECT id, case_key, case_json, as_of, state_json, version, created_at, updated_at FROM packets WHERE id = $1",
+            "SELECT id, case_key, case_json, case_key_id, as_of, state_json, version, created_at, updated_at FROM packets WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -115,7 +120,7 @@ impl Store {
         Ok(Some(StoredPacket {
             id: row.try_get("id")?,
             case_key: row.try_get("case_key")?,
-            case_json: row.try_get("case_json")?,
+            case_json: self.open_case(id, row.try_get("case_key_id")?, row.try_get("case_json")?)?,
             as_of: row.try_get("as_of")?,
             state: serde_json::from_str(&state).map_err(|e| StoreError::Corrupt(format!("packet {id} state: {e}")))?,
             version: row.try_get("version")?,
@@ -131,22 +136,25 @@ impl Store {
     /// change is then not written at all), [`StoreError::ProducerIdTaken`],
     /// or a database failure.
     pub async fn commit(&self, id: &str, version: i64, change: Change<'_>) -> Result<Vec<Record>, StoreError> {
+        let case = change.case.map(|(json, as_of)| self.seal_case(id, json).map(|sealed| (sealed, as_of))).transpose()?;
         let mut tx = self.pool.begin().await?;
         // The guarded write comes first: it takes SQLite's write lock at once
         // and makes PostgreSQL re-check the version after any concurrent commit.
         let updated = sqlx::query(
             "UPDATE packets SET state_json = $1, status = $2, version = version + 1, updated_at = $3, \
-             case_json = COALESCE($4, case_json), as_of = COALESCE($5, as_of), producer_id = COALESCE($6, producer_id) \
+             case_json = COALESCE($4, case_json), case_key_id = COALESCE($9, case_key_id), as_of = COALESCE($5, as_of), \
+             producer_id = COALESCE($6, producer_id) \
              WHERE id = $7 AND version = $8",
         )
         .bind(state_json(change.state)?)
         .bind(change.state.status.name())
         .bind(change.now)
-        .bind(change.case.map(|(json, _)| json))
-        .bind(change.case.map(|(_, as_of)| as_of))
+        .bind(case.as_ref().map(|((_, sealed), _)| sealed.clone()))
+        .bind(case.as_ref().map(|(_, as_of)| *as_of))
         .bind(change.producer_id)
         .bind(id)
         .bind(version)
+        .bind(case.as_ref().map(|((key_id, _), _)| key_id.clone()))
         .execute(&mut *tx)
         .await
         .map_err(|e| match &e {
@@ -156,7 +164,7 @@ impl Store {
         if updated.rows_affected() != 1 {
             return Err(StoreError::Conflict);
         }
-        put_blobs(&mut tx, id, &change.blobs, change.now).await?;
+        put_blobs(&mut tx, &self.keys, id, &change.blobs, change.now).await?;
         let mut records = Vec::with_capacity(change.entries.len());
         for entry in change.entries {
             records.push(append_audit(&mut tx, id, entry).await?);
@@ -165,20 +173,54 @@ impl Store {
         Ok(records)
     }
 
-    /// A blob that belongs to the packet.
+    /// A blob that belongs to the packet, decrypted and checked against its address.
     ///
     /// # Errors
-    /// On database failure.
+    /// On database failure, or when the stored bytes do not open or do not
+    /// hash to their address.
     pub async fn blob(&self, packet_id: &str, sha256: &str) -> Result<Option<(String, Vec<u8>)>, StoreError> {
         let row = sqlx::query(
-            "SELECT b.media_type, b.bytes FROM blobs b JOIN packet_blobs pb ON pb.sha256 = b.sha256 \
+            "SELECT b.media_type, b.bytes, b.key_id FROM blobs b JOIN packet_blobs pb ON pb.sha256 = b.sha256 \
              WHERE pb.packet_id = $1 AND b.sha256 = $2",
         )
         .bind(packet_id)
         .bind(sha256)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| Ok((r.try_get("media_type")?, r.try_get("bytes")?))).transpose()
+        let Some(row) = row else { return Ok(None) };
+        let bytes = self.open_blob(sha256, row.try_get("key_id")?, row.try_get("bytes")?)?;
+        Ok(Some((row.try_get("media_type")?, bytes)))
+    }
+
+    /// Decrypts a stored blob (`key_id` `None`: written in clear before
+    /// encryption) and checks that it hashes to its address.
+    pub(super) fn open_blob(&self, sha256: &str, key_id: Option<String>, stored: Vec<u8>) -> Result<Vec<u8>, StoreError> {
+        let bytes = match key_id {
+            Some(key_id) => self
+                .keys
+                .open(&key_id, &stored, &blob_aad(sha256))
+                .map_err(|source| StoreError::Sealed { what: format!("blob {sha256}"), source })?,
+            None => stored,
+        };
+        if crate::service::sha256_hex(&bytes) != sha256 {
+            return Err(StoreError::Corrupt(format!("blob {sha256} does not hash to its address")));
+        }
+        Ok(bytes)
+    }
+
+    /// Seals a case's JSON for its packet: the key id and base64 text.
+    pub(super) fn seal_case(&self, packet_id: &str, json: &str) -> Result<(String, String), StoreError> {
+        let sealed = self.keys.seal(json.as_bytes(), &case_aad(packet_id))?;
+        Ok((sealed.key_id, BASE64.encode(sealed.bytes)))
+    }
+
+    /// Opens a stored case (`key_id` `None`: written in clear before encryption).
+    pub(super) fn open_case(&self, packet_id: &str, key_id: Option<String>, stored: String) -> Result<String, StoreError> {
+        let Some(key_id) = key_id else { return Ok(stored) };
+        let what = || format!("the case of packet {packet_id}");
+        let bytes = BASE64.decode(stored.as_bytes()).map_err(|_| StoreError::Sealed { what: what(), source: super::OpenError::Tampered })?;
+        let json = self.keys.open(&key_id, &bytes, &case_aad(packet_id)).map_err(|source| StoreError::Sealed { what: what(), source })?;
+        String::from_utf8(json).map_err(|_| StoreError::Corrupt(format!("{} is not UTF-8", what())))
     }
 
     /// The position and hash of the packet's last audit record, as recorded
@@ -222,16 +264,18 @@ fn state_json(state: &Packet) -> Result<String, StoreError> {
     serde_json::to_string(state).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-async fn put_blobs(tx: &mut Transaction<'_, Any>, packet_id: &str, blobs: &[Blob], now: &str) -> Result<(), StoreError> {
+async fn put_blobs(tx: &mut Transaction<'_, Any>, keys: &DataKeys, packet_id: &str, blobs: &[Blob], now: &str) -> Result<(), StoreError> {
     for blob in blobs {
+        let sealed = keys.seal(&blob.bytes, &blob_aad(&blob.sha256))?;
         sqlx::query(
-            "INSERT INTO blobs (sha256, media_type, size, bytes, created_at) VALUES ($1, $2, $3, $4, $5) \
+            "INSERT INTO blobs (sha256, media_type, size, bytes, key_id, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (sha256) DO NOTHING",
         )
         .bind(&blob.sha256)
         .bind(&blob.media_type)
         .bind(i64::try_from(blob.bytes.len()).unwrap_or(i64::MAX))
-        .bind(&blob.bytes)
+        .bind(sealed.bytes)
+        .bind(sealed.key_id)
         .bind(now)
         .execute(&mut **tx)
         .await?;
