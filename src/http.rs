@@ -9,11 +9,11 @@ is the [`Service`]; errors become `{code, message, errors?}` in
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod limits;
 pub mod pages;
 pub mod producer;
+mod server;
 pub mod views;
-
-use std::net::SocketAddr;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -23,6 +23,8 @@ use axum::routing::{get, post, put};
 
 pub use auth::ApiKeys;
 use error::ApiError;
+pub use limits::{Limits, Rate};
+pub use server::serve;
 
 use crate::service::Service;
 
@@ -36,6 +38,17 @@ pub struct AppState {
     pub service: Service,
     /// The portal's keys.
     pub api_keys: ApiKeys,
+    /// What one client may ask of the server.
+    pub limits: Limits,
+    limiters: limits::Limiters,
+}
+
+impl AppState {
+    /// State for `service`, answering the portal's `api_keys`, within `limits`.
+    pub fn new(service: Service, api_keys: ApiKeys, limits: Limits) -> Self {
+        let limiters = limits::Limiters::new(&limits);
+        Self { service, api_keys, limits, limiters }
+    }
 }
 
 /// All routes.
@@ -53,9 +66,17 @@ pub fn router(state: AppState) -> Router {
         .route("/packets/{id}/info-requests", post(api::request_info))
         .route("/packets/{id}/approval", post(api::approve))
         .route("/packets/{id}/eo-declaration", put(api::put_upload).get(api::get_upload).layer(upload_limit))
-        .route("/verify", post(api::verify).layer(DefaultBodyLimit::max(api::MAX_VERIFY_BYTES)));
+        .route(
+            "/verify",
+            post(api::verify)
+                .layer(DefaultBodyLimit::max(api::MAX_VERIFY_BYTES))
+                .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_verify)),
+        );
+    let link = get(producer::peek_link)
+        .post(producer::open_link)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_links));
     let producer = Router::new()
-        .route("/link/{token}", get(producer::peek_link).post(producer::open_link))
+        .route("/link/{token}", link)
         .route("/packet", get(producer::packet))
         .route("/consent", get(producer::consent_text_handler).post(producer::consent))
         .route("/steps/{n}", get(producer::step))
@@ -73,7 +94,13 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", portal)
         .nest("/s", producer)
-        .route("/verify", get(pages::verify::form).post(pages::verify::check).layer(DefaultBodyLimit::max(pages::verify::MAX_FORM_BYTES)))
+        .route(
+            "/verify",
+            get(pages::verify::form)
+                .post(pages::verify::check)
+                .layer(DefaultBodyLimit::max(pages::verify::MAX_FORM_BYTES))
+                .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_verify)),
+        )
         .route("/assets/inkseal.css", get(pages::stylesheet))
         .route("/assets/favicon.svg", get(pages::favicon))
         .route("/assets/fonts/{file}", get(pages::font))
@@ -81,6 +108,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::request_timeout))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), same_origin))
         .layer(axum::middleware::from_fn(headers))
         .with_state(state)
 }
@@ -118,23 +147,54 @@ async fn headers(req: axum::extract::Request, next: axum::middleware::Next) -> R
     tracing::info!(%method, %path, status = res.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
     let h = res.headers_mut();
     h.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        header::HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
-    );
+    // Links carry tokens: no other site learns the address a click came from.
+    h.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("same-origin"));
+    h.insert(header::CONTENT_SECURITY_POLICY, header::HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    h.insert(header::X_FRAME_OPTIONS, header::HeaderValue::from_static("DENY"));
+    h.insert("cross-origin-opener-policy", header::HeaderValue::from_static("same-origin"));
+    h.insert("cross-origin-resource-policy", header::HeaderValue::from_static("same-origin"));
+    h.insert("permissions-policy", header::HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"));
+    if res.headers().get(header::CACHE_CONTROL).is_none() {
+        // Pages and documents hold personal data: no shared cache may keep them.
+        res.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    }
     res
 }
 
-/// Serves until `shutdown` completes, then lets requests in flight finish.
-///
-/// # Errors
-/// When the listener fails.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    state: AppState,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+/// Scripts, styles, fonts and images come from inkseal itself; no inline
+/// script, no framing, forms post only back here.
+pub const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/// Refuses a state-changing request a browser sent from another site's page
+/// (its `Origin` is neither this request's `Host` nor the public URL's): a
+/// second line behind the CSRF token and the `SameSite=Strict` cookie.
+/// Programs that send no `Origin` are not affected.
+async fn same_origin(State(state): State<AppState>, req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    use axum::http::Method;
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let origin_host = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .map(|o| o.split_once("://").map_or(o, |(_, rest)| rest).to_ascii_lowercase());
+    let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).map(str::to_ascii_lowercase);
+    let public = state.service.config().public_url.split_once("://").map(|(_, rest)| rest.trim_end_matches('/').to_ascii_lowercase());
+    // `null` comes from sandboxed frames, files and data URLs, never from
+    // our own pages (the same-origin referrer policy keeps their Origin).
+    let allowed = match &origin_host {
+        None => true,
+        Some(origin) => host.as_ref() == Some(origin) || public.as_ref() == Some(origin),
+    };
+    if allowed {
+        next.run(req).await
+    } else {
+        ApiError::forbidden(
+            "cross_origin",
+            "this request came from a page on another site; open inkseal's own page and send it from there",
+        )
+        .into_response()
+    }
 }

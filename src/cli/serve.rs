@@ -9,12 +9,12 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::Context as _;
 
+use super::store::StoreArgs;
 use super::{Failure, TemplateArgs};
-use crate::http::{ApiKeys, AppState};
+use crate::http::{ApiKeys, AppState, Limits, Rate};
 use crate::pki::Algorithm;
 use crate::service::{Config, Service};
 use crate::signing::{SigningIdentity, TrustStore};
-use crate::store::Store;
 
 /// Arguments of `inkseal serve`.
 #[derive(clap::Args, Debug)]
@@ -22,12 +22,8 @@ pub(crate) struct ServeArgs {
     /// Address to listen on (port 0 picks a free port; the bound address is printed).
     #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
-    /// Folder for the SQLite database (`inkseal.db`) and development keys.
-    #[arg(long, value_name = "DIR", default_value = "data")]
-    data: PathBuf,
-    /// PostgreSQL instead of the embedded SQLite, e.g. postgres://user@host/db.
-    #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
-    database_url: Option<String>,
+    #[command(flatten)]
+    store: StoreArgs,
     /// Comma-separated portal API keys (kept only as hashes). Without any,
     /// every /api/v1 request is refused with 401.
     #[arg(long, env = "INKSEAL_API_KEYS", value_name = "KEYS", hide_env_values = true, default_value = "")]
@@ -53,6 +49,43 @@ pub(crate) struct ServeArgs {
     session_idle: u64,
     #[command(flatten)]
     templates: TemplateArgs,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// What one client may ask of the server.
+#[derive(clap::Args, Debug)]
+struct LimitArgs {
+    /// Signing-link redemptions (GET or POST /s/link/{token}) one client
+    /// address may make per minute, in a burst of as many; 0 turns the limit off.
+    #[arg(long, env = "INKSEAL_LINK_RATE", value_name = "PER_MINUTE", default_value_t = 30)]
+    link_rate: u32,
+    /// PDF verification uploads (POST /verify, POST /api/v1/verify) one client
+    /// address may make per minute; 0 turns the limit off.
+    #[arg(long, env = "INKSEAL_VERIFY_RATE", value_name = "PER_MINUTE", default_value_t = 30)]
+    verify_rate: u32,
+    /// Seconds a request may take, body included, before it is answered 408.
+    #[arg(long, env = "INKSEAL_REQUEST_TIMEOUT_SECS", value_name = "SECONDS", default_value_t = 60)]
+    request_timeout: u64,
+    /// Seconds a client may take to send a request's headers before the
+    /// connection is closed.
+    #[arg(long, env = "INKSEAL_HEADER_TIMEOUT_SECS", value_name = "SECONDS", default_value_t = 10)]
+    header_timeout: u64,
+    /// Connections served at once; more wait until one closes.
+    #[arg(long, env = "INKSEAL_MAX_CONNECTIONS", value_name = "N", default_value_t = 1024)]
+    max_connections: usize,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            link_redemptions: Rate::per_minute(self.link_rate),
+            verify_uploads: Rate::per_minute(self.verify_rate),
+            request_timeout: Duration::from_secs(self.request_timeout.max(1)),
+            header_timeout: Duration::from_secs(self.header_timeout.max(1)),
+            max_connections: self.max_connections.max(1),
+        }
+    }
 }
 
 pub(crate) fn run(args: &ServeArgs) -> Result<(), Failure> {
@@ -75,13 +108,20 @@ fn load_identity(args: &ServeArgs) -> Result<(SigningIdentity, TrustStore), Fail
     }
     match (&args.signing_key, &args.signing_cert) {
         (Some(key), Some(cert)) => {
+            if !args.store.has_data_keys() {
+                return Err(Failure::Invalid(
+                    "refusing to start: production signing keys are set but no data keys (--data-keys, INKSEAL_DATA_KEYS); \
+                     production encrypts secrets at rest with its own key (create one with `inkseal keys data-key --out FILE`)"
+                        .into(),
+                ));
+            }
             let trust = TrustStore::load(&args.trust).map_err(|e| Failure::Invalid(format!("--trust: {e}")))?;
             let identity = SigningIdentity::load(key, cert, &trust, SystemTime::now())
                 .map_err(|e| Failure::Invalid(format!("refusing to start: the signing key or certificate is not usable: {e}")))?;
             Ok((identity, trust))
         }
         _ => {
-            let dir = args.data.join("keys");
+            let dir = args.store.data.join("keys");
             let (_, identity, trust) = super::demo::dev_identity(&dir, Algorithm::Ed25519)?;
             tracing::warn!(
                 "signing with DEVELOPMENT keys from {} — documents will not be trusted outside this installation; \
@@ -94,14 +134,11 @@ fn load_identity(args: &ServeArgs) -> Result<(SigningIdentity, TrustStore), Fail
 }
 
 async fn serve(args: &ServeArgs) -> Result<(), Failure> {
-    let store = match &args.database_url {
-        Some(url) if !url.is_empty() => Store::open(url).await.context("opening the database named by DATABASE_URL")?,
-        _ => {
-            let path = args.data.join("inkseal.db");
-            Store::open_sqlite(&path).await.with_context(|| format!("opening {}", path.display()))?
-        }
-    };
     let (identity, trust) = load_identity(args)?;
+    let store = args.store.open(true).await.map_err(|e| match e {
+        Failure::Invalid(m) => Failure::Invalid(format!("refusing to start: {m}")),
+        other => other,
+    })?;
     let renderer = args.templates.renderer()?;
     let api_keys = ApiKeys::parse(&args.api_keys);
     if api_keys.is_empty() {
@@ -125,7 +162,7 @@ async fn serve(args: &ServeArgs) -> Result<(), Failure> {
     tracing::info!(database = ?store.backend(), api_keys = api_keys.len(), "inkseal listening on http://{bound}");
     // The one line scripts and tests read to find the port.
     println!("listening on http://{bound}");
-    crate::http::serve(listener, AppState { service, api_keys }, shutdown_signal()).await.context("serving")?;
+    crate::http::serve(listener, AppState::new(service, api_keys, args.limits.limits()), shutdown_signal()).await.context("serving")?;
     store.close().await;
     tracing::info!("stopped after finishing requests in flight");
     Ok(())
