@@ -15,6 +15,7 @@ bytes).
 
 mod report;
 mod signature;
+mod streams;
 mod syntax;
 
 use x509_cert::Certificate;
@@ -84,24 +85,40 @@ pub fn verify_pdf(pdf: &[u8], roots: &[Certificate]) -> Result<Report, VerifyErr
     Ok(report)
 }
 
-/// Names what was added after the last signed byte.
+/// Names what was added after the last signed byte, including objects
+/// hidden in compressed object streams (read within [`streams`]' limits).
 fn describe_appended(pdf: &[u8], from: usize, objects: &[syntax::IndirectObject]) -> String {
-    let added: Vec<String> = objects
-        .iter()
-        .filter(|o| o.start >= from)
-        .take(12)
-        .map(|o| match o.value.value.get(b"Type").and_then(|t| t.value.name()) {
-            Some(t) => format!("object {} ({})", o.num, String::from_utf8_lossy(t)),
-            None => format!("object {}", o.num),
-        })
-        .collect();
+    const NAMED: usize = 12;
+    let mut added: Vec<String> = Vec::new();
+    let mut unread: Option<String> = None;
+    for o in objects.iter().filter(|o| o.start >= from) {
+        let kind = o.value.value.get(b"Type").and_then(|t| t.value.name());
+        if added.len() < NAMED {
+            added.push(match kind {
+                Some(t) => format!("object {} ({})", o.num, String::from_utf8_lossy(t)),
+                None => format!("object {}", o.num),
+            });
+        }
+        if kind == Some(b"ObjStm") {
+            match streams::decoded(pdf, o, objects) {
+                Ok(data) => added.extend(
+                    streams::object_stream_members(o, &data)
+                        .into_iter()
+                        .take(NAMED.saturating_sub(added.len()))
+                        .map(|n| format!("object {n} (compressed in object {})", o.num)),
+                ),
+                Err(e) => unread = unread.or(Some(e.to_string())),
+            }
+        }
+    }
     let what = if added.is_empty() {
         "data that is not part of the signed document".to_owned()
     } else {
         format!("an update that defines {}", added.join(", "))
     };
+    let unread = unread.map(|e| format!("; it holds {e}, which was not read")).unwrap_or_default();
     format!(
-        "{} bytes were added after the last signature ({what}): the file was changed after it was signed",
+        "{} bytes were added after the last signature ({what}{unread}): the file was changed after it was signed",
         pdf.len() - from
     )
 }

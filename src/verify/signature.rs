@@ -140,6 +140,16 @@ pub(crate) fn check(file: &[u8], sig: &SigDict<'_>, roots: &[Certificate]) -> (S
         r.problems.push("the excluded /Contents lies outside the signature dictionary".into());
         return (r, None);
     }
+    // The hex string is excluded from the digest, so it must have one
+    // spelling only: changing a digit's case or the zero padding after the
+    // CMS would otherwise alter the file without the signature noticing.
+    if !contents_is_canonical(&file[b..c]) {
+        r.problems.push(
+            "the signature's /Contents is not one unbroken hexadecimal string in a single letter case: the unsigned \
+             part of the file was altered"
+                .into(),
+        );
+    }
     let signed_end = &file[..end];
     let trimmed = signed_end.strip_suffix(b"\r\n").or_else(|| signed_end.strip_suffix(b"\n")).or_else(|| signed_end.strip_suffix(b"\r")).unwrap_or(signed_end);
     if !trimmed.ends_with(b"%%EOF") {
@@ -159,6 +169,17 @@ pub(crate) fn check(file: &[u8], sig: &SigDict<'_>, roots: &[Certificate]) -> (S
         r.problems.push("the CMS must hold exactly one SignerInfo".into());
         return (r, Some(end));
     };
+    // Neither field is covered by the signature, so only one value of each is accepted.
+    if signed_data.digest_algorithms.iter().map(|a| a.oid).ne(std::iter::once(signer.digest_alg.oid)) {
+        r.problems.push("the CMS lists digest algorithms other than the signer's".into());
+    }
+    // RFC 5652 §5.1, §5.3: version 1 for an issuer-and-serial signer of id-data.
+    if signed_data.version != cms::content_info::CmsVersion::V1 || signer.version != cms::content_info::CmsVersion::V1 {
+        r.problems.push("the CMS version numbers are not the ones RFC 5652 prescribes for this signature (1)".into());
+    }
+    if signed_data.encap_content_info.econtent_type != ID_DATA {
+        r.problems.push("the CMS content type is not id-data".into());
+    }
     let certs: Vec<Certificate> = signed_data
         .certificates
         .iter()
@@ -250,13 +271,32 @@ pub(crate) fn check(file: &[u8], sig: &SigDict<'_>, roots: &[Certificate]) -> (S
     }
     let others: Vec<Certificate> = certs.iter().filter(|c| *c != signer_cert).cloned().collect();
     match pki::verify_chain(signer_cert, &others, roots, at) {
-        Ok(_) => r.trusted = true,
+        Ok(path) => {
+            r.trusted = true;
+            // The certificate list is not covered by the signature: anything
+            // in it beyond the exact chain is either noise or an alteration.
+            if let Some(stray) = certs.iter().find(|c| !path.contains(c)) {
+                r.problems.push(format!(
+                    "the signature carries a certificate that is not part of the signer's chain ({}): its unsigned \
+                     certificate list was altered or padded",
+                    pki::subject(stray)
+                ));
+            }
+        }
         Err(pki::PkiError::Untrusted) if roots.is_empty() => {
             r.problems.push("no trusted root was given, so the certificate cannot be trusted (use --trust ROOT.pem)".into())
         }
         Err(e) => r.problems.push(format!("the certificate is not trusted: {e}")),
     }
     (r, Some(end))
+}
+
+/// `<…>` holding only hex digits, all in one case.
+fn contents_is_canonical(raw: &[u8]) -> bool {
+    let Some(hex) = raw.strip_prefix(b"<").and_then(|r| r.strip_suffix(b">")) else { return false };
+    let lower = hex.iter().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b));
+    let upper = hex.iter().all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(b));
+    lower || upper
 }
 
 fn parse_cms(bytes: &[u8]) -> Result<SignedData, String> {
