@@ -362,6 +362,63 @@ fn verifier_never_panics_on_truncations_and_mutations() {
     }
 }
 
+/// The /Contents hex is the one part of the file the digest does not cover,
+/// so every change to it — a digit, a letter's case, the zero padding after
+/// the CMS — must still make the file invalid.
+#[test]
+fn no_change_to_the_signature_value_verifies() {
+    let s = signed_w9();
+    let (_, _, [_, b, c, _]) = byte_range(&s.bytes);
+    let (b, c) = (b as usize + 1, c as usize - 1);
+    let hex = &s.bytes[b..c];
+    let der_digits = hex.iter().rposition(|d| *d != b'0').unwrap() + 2;
+    let mut tried = 0;
+    for i in (0..hex.len()).filter(|i| *i < der_digits || i % 61 == 0) {
+        let original = hex[i];
+        let replacements: &[u8] = match original {
+            b'a'..=b'f' => &[b'0', original.to_ascii_uppercase()],
+            b'0' => &[b'1'],
+            _ => &[b'0'],
+        };
+        for r in replacements {
+            let mut bytes = s.bytes.clone();
+            bytes[b + i] = *r;
+            let report = verify_pdf(&bytes, &s.roots).unwrap();
+            assert!(!report.valid, "changing /Contents digit {i} from {} to {} went unnoticed", original as char, *r as char);
+            tried += 1;
+        }
+    }
+    assert!(tried > der_digits, "every digit of the CMS was tried ({tried})");
+}
+
+/// A decompression bomb appended after the signature is named, not inflated.
+#[test]
+fn limit_an_appended_decompression_bomb_is_not_inflated() {
+    let s = signed_w9();
+    let zeros = vec![b' '; 32 * 1024 * 1024];
+    let bomb = miniz_oxide::deflate::compress_to_vec_zlib(&zeros, 9);
+    let mut bytes = s.bytes.clone();
+    bytes.extend_from_slice(format!("99 0 obj\n<< /Type /ObjStm /N 1 /First 8 /Filter /FlateDecode /Length {} >>\nstream\n", bomb.len()).as_bytes());
+    bytes.extend_from_slice(&bomb);
+    bytes.extend_from_slice(b"\nendstream\nendobj\n%%EOF\n");
+    let report = verify_pdf(&bytes, &s.roots).unwrap();
+    assert_invalid(&report, "expands more than 100 times its size (a decompression bomb)");
+    assert_invalid(&report, "object 99 (ObjStm)");
+}
+
+/// Objects hidden in a compressed object stream of an appended update are named.
+#[test]
+fn an_appended_object_stream_names_the_objects_it_hides() {
+    let s = signed_w9();
+    let body = b"5 0 << /Type /Annot /Subtype /FreeText >>";
+    let packed = miniz_oxide::deflate::compress_to_vec_zlib(body, 9);
+    let mut bytes = s.bytes.clone();
+    bytes.extend_from_slice(format!("98 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length {} >>\nstream\n", packed.len()).as_bytes());
+    bytes.extend_from_slice(&packed);
+    bytes.extend_from_slice(b"\nendstream\nendobj\n%%EOF\n");
+    assert_invalid(&verify_pdf(&bytes, &s.roots).unwrap(), "object 5 (compressed in object 98)");
+}
+
 #[test]
 fn sign_documents_carry_a_visible_stamp_and_review_documents_do_not() {
     let d = demo("ed25519");

@@ -2,67 +2,13 @@
 //! keys on first start with a warning, /healthz, graceful shutdown, and a
 //! refusal to start with a production key that is not safe to use.
 
-#![allow(clippy::unwrap_used)]
+use std::process::{Command, Stdio};
 
-mod common;
-
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
-/// A running server: its stderr lines arrive on `log` as they are written.
-struct Server {
-    child: Child,
-    base: String,
-    log: std::sync::mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
+use crate::common;
+use crate::server::{API_KEY, Place, Server};
 
 fn start(data: &std::path::Path, extra: &[&str]) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_inkseal"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
-        .arg(data)
-        .args(extra)
-        .env("INKSEAL_API_KEYS", "serve-test-key")
-        .env("INKSEAL_LOG", "info,inkseal=debug")
-        .env_remove("DATABASE_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    assert!(line.starts_with("listening on http://127.0.0.1:"), "{line:?}");
-    let (tx, log) = std::sync::mpsc::channel();
-    let stderr = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    Server { child, base: line.trim().trim_start_matches("listening on ").to_owned(), log, seen: Vec::new() }
-}
-
-impl Server {
-    /// Waits until `count` log lines contain `needle`.
-    fn wait_for(&mut self, needle: &str, count: usize) {
-        let deadline = std::time::Instant::now() + Duration::from_secs(30);
-        while self.seen.iter().filter(|l| l.contains(needle)).count() < count {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            match self.log.recv_timeout(left) {
-                Ok(line) => self.seen.push(line),
-                Err(_) => panic!("no {count}× {needle:?} in the log:\n{}", self.seen.join("\n")),
-            }
-        }
-    }
-
-    /// SIGTERM, then the exit status and the whole log.
-    fn terminate(mut self) -> (std::process::ExitStatus, String) {
-        Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
-        let status = self.child.wait().unwrap();
-        self.seen.extend(self.log.iter());
-        (status, self.seen.join("\n"))
-    }
+    Server::start(&Place::sqlite(data), extra, "info,inkseal=debug")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -81,7 +27,7 @@ async fn serve_starts_with_zero_configuration_and_stops_gracefully() {
     let css = client.get(format!("{base}/assets/inkseal.css")).send().await.unwrap();
     assert_eq!(css.status(), 200);
     assert!(css.text().await.unwrap().contains("--sign-green"));
-    let res = client.post(format!("{base}/api/v1/packets")).bearer_auth("serve-test-key").json(&common::example()).send().await.unwrap();
+    let res = client.post(format!("{base}/api/v1/packets")).bearer_auth(API_KEY).json(&common::example()).send().await.unwrap();
     assert_eq!(res.status(), 201);
 
     // Requests in flight when SIGTERM arrives are finished, not dropped.
@@ -89,7 +35,7 @@ async fn serve_starts_with_zero_configuration_and_stops_gracefully() {
         .map(|_| {
             let (client, base) = (client.clone(), base.clone());
             tokio::spawn(async move {
-                client.post(format!("{base}/api/v1/packets")).bearer_auth("serve-test-key").json(&common::example()).send().await
+                client.post(format!("{base}/api/v1/packets")).bearer_auth(API_KEY).json(&common::example()).send().await
             })
         })
         .collect();
@@ -106,7 +52,7 @@ async fn serve_starts_with_zero_configuration_and_stops_gracefully() {
     let shutdown_at = log.find("finishing requests in flight").expect("shutdown logged");
     assert!(log[shutdown_at..].contains("status=201"), "no request finished after shutdown began:\n{log}");
     // Nothing sensitive reached the log.
-    for secret in ["512-38-4471", "512384471", "73-4821937", "9876543210", "serve-test-key"] {
+    for secret in ["512-38-4471", "512384471", "73-4821937", "9876543210", API_KEY] {
         assert!(!log.contains(secret), "{secret} in the log:\n{log}");
     }
 

@@ -6,11 +6,11 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use inkseal::documents::Renderer;
-use inkseal::http::{ApiKeys, AppState};
+use inkseal::http::{ApiKeys, AppState, Limits};
 use inkseal::pki::Algorithm;
 use inkseal::service::{Config, Service};
 use inkseal::signing::{DevKeyFiles, SigningIdentity, TrustStore, init_dev_keys};
-use inkseal::store::Store;
+use inkseal::store::{DataKey, DataKeys, Store};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
@@ -46,12 +46,22 @@ fn postgres_base() -> String {
     std::env::var("INKSEAL_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
+/// The data keys of the app kept in `dir` (created on first use, like the
+/// development signing keys), so replicas that copy the keys folder share them.
+pub fn data_keys(dir: &std::path::Path) -> DataKeys {
+    let keys = dir.join("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    let (key, _) = DataKey::development(&keys).unwrap();
+    DataKeys::new(vec![key]).unwrap()
+}
+
 /// A database of its own for one test, and its URL.
 async fn database(db: Db, dir: &std::path::Path) -> (Store, String) {
+    let keys = data_keys(dir);
     match db {
         Db::Sqlite => {
             let url = format!("sqlite://{}?mode=rwc", dir.join("inkseal.db").display());
-            (Store::open(&url).await.unwrap(), url)
+            (Store::open(&url, keys).await.unwrap(), url)
         }
         Db::Postgres => {
             let mut name = [0u8; 8];
@@ -65,7 +75,7 @@ async fn database(db: Db, dir: &std::path::Path) -> (Store, String) {
             admin.close().await;
             let sep = if postgres_base().contains('?') { '&' } else { '?' };
             let url = format!("{}{sep}options=-c%20search_path%3D{schema}", postgres_base());
-            (Store::open(&url).await.unwrap(), url)
+            (Store::open(&url, keys).await.unwrap(), url)
         }
     }
 }
@@ -74,18 +84,23 @@ pub async fn spawn(db: Db) -> TestApp {
     spawn_with(db, Config::default()).await
 }
 
-pub async fn spawn_with(db: Db, mut config: Config) -> TestApp {
+pub async fn spawn_with(db: Db, config: Config) -> TestApp {
+    spawn_limited(db, config, Limits::default()).await
+}
+
+/// The app with other limits than the defaults.
+pub async fn spawn_limited(db: Db, mut config: Config, limits: Limits) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let (store, url) = database(db, dir.path()).await;
-    spawn_on(store, url, dir, &mut config).await
+    spawn_on(store, url, dir, &mut config, limits).await
 }
 
 /// A second replica: its own connection pool to the same database, the same keys.
 pub async fn replica(of: &TestApp) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     copy_keys(of.dir.path(), dir.path());
-    let store = Store::open(&of.db_url).await.unwrap();
-    spawn_on(store, of.db_url.clone(), dir, &mut Config::default()).await
+    let store = Store::open(&of.db_url, data_keys(dir.path())).await.unwrap();
+    spawn_on(store, of.db_url.clone(), dir, &mut Config::default(), Limits::default()).await
 }
 
 fn copy_keys(from: &std::path::Path, to: &std::path::Path) {
@@ -97,7 +112,7 @@ fn copy_keys(from: &std::path::Path, to: &std::path::Path) {
     }
 }
 
-async fn spawn_on(store: Store, db_url: String, dir: tempfile::TempDir, config: &mut Config) -> TestApp {
+async fn spawn_on(store: Store, db_url: String, dir: tempfile::TempDir, config: &mut Config, limits: Limits) -> TestApp {
     let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("inkseal=debug").try_init();
     let keys = dir.path().join("keys");
     let files = DevKeyFiles::in_dir(&keys);
@@ -121,7 +136,7 @@ async fn spawn_on(store: Store, db_url: String, dir: tempfile::TempDir, config: 
         Arc::new(move || time::OffsetDateTime::now_utc() + time::Duration::seconds(offset.load(Ordering::SeqCst))),
     );
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let state = AppState { service, api_keys: ApiKeys::parse(&format!("other-key, {API_KEY}")) };
+    let state = AppState::new(service, ApiKeys::parse(&format!("other-key, {API_KEY}")), limits);
     tokio::spawn(inkseal::http::serve(listener, state, async {
         let _ = rx.await;
     }));

@@ -10,11 +10,14 @@ mod common;
 
 mod harness;
 
+mod access;
 mod concurrency;
 mod errors;
 mod lifecycle;
+mod limits;
 mod links;
 mod openapi;
+mod secrets;
 
 use harness::Db;
 
@@ -41,10 +44,12 @@ macro_rules! on_both {
 }
 
 mod scenarios {
+    pub use super::access::*;
     pub use super::concurrency::*;
     pub use super::errors::*;
     pub use super::lifecycle::*;
     pub use super::links::*;
+    pub use super::secrets::*;
 }
 
 on_both!(
@@ -63,4 +68,8 @@ on_both!(
     two_windows_racing_through_the_packet_never_double_sign,
     a_producer_id_is_never_assigned_twice,
     documents_are_shown_page_by_page,
+    secrets_are_encrypted_at_rest_and_never_answered,
+    a_session_reaches_only_its_own_packet,
+    forged_altered_and_replayed_tokens_open_nothing,
+    every_page_carries_the_security_headers,
 );
