@@ -164,15 +164,17 @@ fn peer(req: &Request) -> IpAddr {
 
 /// Middleware for the signing-link routes.
 pub async fn limit_links(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    limited(&state.limiters.links, "signing links", req, next).await
+    limited(&state.limiters.links, "signing links", true, req, next).await
 }
 
 /// Middleware for the verify uploads.
 pub async fn limit_verify(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    limited(&state.limiters.verify, "verification uploads", req, next).await
+    limited(&state.limiters.verify, "verification uploads", false, req, next).await
 }
 
-async fn limited(limiter: &RateLimiter, what: &str, req: Request, next: Next) -> Response {
+/// `contact`: the page offers the Producer Service Center (a producer with a
+/// link needs a new one; compliance staff do not).
+async fn limited(limiter: &RateLimiter, what: &str, contact: bool, req: Request, next: Next) -> Response {
     // Only the uploads of /verify count; reading its form does not.
     if req.uri().path() == "/verify" && req.method() != axum::http::Method::POST {
         return next.run(req).await;
@@ -186,9 +188,10 @@ async fn limited(limiter: &RateLimiter, what: &str, req: Request, next: Next) ->
                 Problem {
                     heading: "Too many attempts",
                     paragraphs: vec![format!(
-                        "This address has made too many requests for {what} in a short time. Please wait {seconds} seconds and try again."
+                        "Too many requests for {what} came from your network in a short time. Nothing was changed. \
+                         Please wait {seconds} seconds and try again."
                     )],
-                    contact: true,
+                    contact,
                     ..Problem::default()
                 }
                 .render(StatusCode::TOO_MANY_REQUESTS)
