@@ -122,3 +122,15 @@ fn describe_appended(pdf: &[u8], from: usize, objects: &[syntax::IndirectObject]
         pdf.len() - from
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_over_the_size_limit_is_not_read() {
+        // Zeroed memory is not touched until read, so this costs nothing.
+        let huge = vec![0u8; MAX_PDF_BYTES + 1];
+        assert!(matches!(verify_pdf(&huge, &[]), Err(VerifyError::TooLarge)));
+    }
+}

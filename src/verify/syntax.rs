@@ -380,6 +380,19 @@ mod tests {
     }
 
     #[test]
+    fn more_objects_than_the_limit_are_refused() {
+        let one = b"1 0 obj null endobj\n";
+        let mut pdf = b"%PDF-1.7\n".to_vec();
+        pdf.reserve(one.len() * (MAX_OBJECTS + 1));
+        for _ in 0..MAX_OBJECTS {
+            pdf.extend_from_slice(one);
+        }
+        assert_eq!(indirect_objects(&pdf).map(|o| o.len()), Ok(MAX_OBJECTS));
+        pdf.extend_from_slice(one);
+        assert!(indirect_objects(&pdf).unwrap_err().contains("more indirect objects"));
+    }
+
+    #[test]
     fn bounded_depth_and_garbage() {
         let deep = format!("1 0 obj\n{}1{}\nendobj", "[".repeat(100), "]".repeat(100));
         assert!(indirect_objects(deep.as_bytes()).unwrap().is_empty());
