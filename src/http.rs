@@ -24,7 +24,7 @@ use axum::routing::{get, post, put};
 pub use auth::ApiKeys;
 use error::ApiError;
 pub use limits::{Limits, Rate};
-pub use server::serve;
+pub use server::{MAX_CONNECTIONS_PER_CLIENT, serve};
 
 use crate::service::Service;
 
@@ -161,6 +161,19 @@ async fn headers(req: axum::extract::Request, next: axum::middleware::Next) -> R
     res
 }
 
+/// `scheme://host[:port]` in lower case without a default port or a path:
+/// how browsers spell an `Origin`, from an `Origin` or a URL.
+fn normalise_origin(url: &str) -> String {
+    let url = url.trim().to_ascii_lowercase();
+    let Some((scheme, rest)) = url.split_once("://") else { return url };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let authority = match (scheme, authority.rsplit_once(':')) {
+        ("https", Some((host, "443"))) | ("http", Some((host, "80"))) => host,
+        _ => authority,
+    };
+    format!("{scheme}://{authority}")
+}
+
 /// Scripts, styles, fonts and images come from inkseal itself; no inline
 /// script, no framing, forms post only back here.
 pub const CONTENT_SECURITY_POLICY: &str =
@@ -175,18 +188,16 @@ async fn same_origin(State(state): State<AppState>, req: axum::extract::Request,
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
-    let origin_host = req
-        .headers()
-        .get(header::ORIGIN)
-        .and_then(|o| o.to_str().ok())
-        .map(|o| o.split_once("://").map_or(o, |(_, rest)| rest).to_ascii_lowercase());
+    let origin = req.headers().get(header::ORIGIN).and_then(|o| o.to_str().ok()).map(normalise_origin);
     let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).map(str::to_ascii_lowercase);
-    let public = state.service.config().public_url.split_once("://").map(|(_, rest)| rest.trim_end_matches('/').to_ascii_lowercase());
+    let public = normalise_origin(&state.service.config().public_url);
     // `null` comes from sandboxed frames, files and data URLs, never from
     // our own pages (the same-origin referrer policy keeps their Origin).
-    let allowed = match &origin_host {
+    let allowed = match &origin {
         None => true,
-        Some(origin) => host.as_ref() == Some(origin) || public.as_ref() == Some(origin),
+        Some(origin) => {
+            *origin == public || host.is_some_and(|h| origin.split_once("://").is_some_and(|(_, authority)| authority == h))
+        }
     };
     if allowed {
         next.run(req).await
@@ -196,5 +207,19 @@ async fn same_origin(State(state): State<AppState>, req: axum::extract::Request,
             "this request came from a page on another site; open inkseal's own page and send it from there",
         )
         .into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalise_origin;
+
+    #[test]
+    fn origins_compare_as_browsers_spell_them() {
+        assert_eq!(normalise_origin("https://Sign.Example.com:443/inkseal/"), "https://sign.example.com");
+        assert_eq!(normalise_origin("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
+        assert_eq!(normalise_origin("http://host:80?x"), "http://host");
+        assert_ne!(normalise_origin("http://sign.example.com"), normalise_origin("https://sign.example.com"));
+        assert_eq!(normalise_origin("null"), "null");
     }
 }

@@ -89,6 +89,8 @@ pub fn verify_pdf(pdf: &[u8], roots: &[Certificate]) -> Result<Report, VerifyErr
 /// hidden in compressed object streams (read within [`streams`]' limits).
 fn describe_appended(pdf: &[u8], from: usize, objects: &[syntax::IndirectObject]) -> String {
     const NAMED: usize = 12;
+    const MAX_OPENED: usize = 4;
+    let mut opened = 0;
     let mut added: Vec<String> = Vec::new();
     let mut unread: Option<String> = None;
     for o in objects.iter().filter(|o| o.start >= from) {
@@ -99,7 +101,10 @@ fn describe_appended(pdf: &[u8], from: usize, objects: &[syntax::IndirectObject]
                 None => format!("object {}", o.num),
             });
         }
-        if kind == Some(b"ObjStm") {
+        // Enough object streams are opened to name what the update holds;
+        // a file of thousands of them costs no more than a few.
+        if kind == Some(b"ObjStm") && added.len() < NAMED && opened < MAX_OPENED {
+            opened += 1;
             match streams::decoded(pdf, o, objects) {
                 Ok(data) => added.extend(
                     streams::object_stream_members(o, &data)

@@ -63,6 +63,13 @@ impl StoreArgs {
             Some(url) if !url.is_empty() => Store::open(url, keys).await.context("opening the database named by DATABASE_URL")?,
             _ => {
                 let path = self.data.join("inkseal.db");
+                if !create_dev_key && !path.exists() {
+                    // A mistyped --data must not pass as an empty, consistent database.
+                    return Err(Failure::Invalid(format!(
+                        "no database at {}: pass --data with the folder `inkseal serve` used, or --database-url",
+                        path.display()
+                    )));
+                }
                 Store::open_sqlite(&path, keys).await.with_context(|| format!("opening {}", path.display()))?
             }
         };

@@ -108,8 +108,12 @@ impl RateLimiter {
             // A full bucket holds no information; forgetting it changes nothing.
             buckets.retain(|_, b| b.tokens + now.saturating_duration_since(b.at).as_secs_f64() * per_second < burst);
             if buckets.len() >= TRACKED_CLIENTS {
-                // So many clients at once already have that many requests; memory stays bounded.
-                buckets.clear();
+                // Still full: forget the half least recently seen, so memory
+                // stays bounded without handing everyone a fresh bucket.
+                let mut seen: Vec<Instant> = buckets.values().map(|b| b.at).collect();
+                let (_, median, _) = seen.select_nth_unstable(TRACKED_CLIENTS / 2);
+                let median = *median;
+                buckets.retain(|_, b| b.at > median);
             }
         }
         let bucket = buckets.entry(client_key(client)).or_insert(Bucket { tokens: burst, at: now });

@@ -1,6 +1,8 @@
 //! The accept loop: HTTP/1.1 connections with a deadline for their headers,
-//! at most [`Limits::max_connections`] at a time, and a graceful shutdown
-//! that lets requests in flight finish.
+//! at most [`Limits::max_connections`] at a time and [`MAX_CONNECTIONS_PER_CLIENT`] from
+//! one address, each closed after [`LIFETIME`] (a client that stops
+//! reading its answer holds no slot for long), and a graceful shutdown that
+//! lets requests in flight finish.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -19,6 +21,37 @@ use super::{AppState, Limits, router};
 
 /// How long requests in flight get to finish after shutdown was asked for.
 const DRAIN: Duration = Duration::from_secs(30);
+/// Connections one client address may hold at once (a browser opens six).
+pub const MAX_CONNECTIONS_PER_CLIENT: usize = 64;
+/// Longest a connection is kept, however busy; clients reconnect.
+pub(crate) const LIFETIME: Duration = Duration::from_secs(10 * 60);
+
+/// Connections open per client address.
+#[derive(Clone, Default)]
+struct PerClient(Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>);
+
+impl PerClient {
+    /// Counts one more connection from `ip`, unless it already holds its share.
+    fn enter(&self, ip: std::net::IpAddr) -> bool {
+        let mut open = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = open.entry(ip).or_insert(0);
+        if *n >= MAX_CONNECTIONS_PER_CLIENT {
+            return false;
+        }
+        *n += 1;
+        true
+    }
+
+    fn leave(&self, ip: std::net::IpAddr) {
+        let mut open = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = open.get_mut(&ip) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&ip);
+            }
+        }
+    }
+}
 
 /// Serves until `shutdown` completes, then lets requests in flight finish.
 ///
@@ -33,6 +66,7 @@ pub async fn serve(
     let app = router(state);
     let permits = Arc::new(Semaphore::new(max_connections.max(1)));
     let graceful = GracefulShutdown::new();
+    let per_client = PerClient::default();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(header_timeout);
     tokio::pin!(shutdown);
@@ -57,6 +91,10 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        if !per_client.enter(peer.ip()) {
+            tracing::warn!(%peer, "refused a connection: this address already holds {MAX_CONNECTIONS_PER_CLIENT}");
+            continue;
+        }
         let app = app.clone();
         let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
             req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
@@ -64,10 +102,14 @@ pub async fn serve(
             async move { Ok::<_, Infallible>(app.oneshot(req.map(axum::body::Body::new)).await.unwrap_or_else(|e| match e {})) }
         });
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        let per_client = per_client.clone();
         tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::debug!(%peer, "connection ended: {e}");
+            match tokio::time::timeout(LIFETIME, connection).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::debug!(%peer, "connection ended: {e}"),
+                Err(_) => tracing::debug!(%peer, "connection closed after {} seconds", LIFETIME.as_secs()),
             }
+            per_client.leave(peer.ip());
             drop(permit);
         });
     }

@@ -118,8 +118,7 @@ impl Service {
     /// 404 for an unknown packet.
     pub async fn audit_trail(&self, id: &str) -> Result<(Vec<Record>, Result<(), audit::ChainBreak>), ServiceError> {
         self.packet(id).await?;
-        let records = self.store.audit_trail(id).await?;
-        let anchor = self.store.audit_anchor(id).await?;
+        let (records, anchor) = self.store.audit_snapshot(id).await?;
         let verdict = audit::verify_anchored(&records, anchor.as_ref().map(|(seq, head)| (*seq, head.as_str())));
         Ok((records, verdict))
     }

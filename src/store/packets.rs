@@ -240,6 +240,28 @@ impl Store {
         .transpose()
     }
 
+    /// The audit trail and the packet's anchor as of one moment: read
+    /// anchor, trail, anchor again, until no record was appended between
+    /// (every append moves the anchor in the same transaction), so a busy
+    /// packet is not mistaken for a broken one.
+    ///
+    /// # Errors
+    /// On database failure or a record that is not valid JSON.
+    pub async fn audit_snapshot(&self, packet_id: &str) -> Result<(Vec<Record>, Option<(u64, String)>), StoreError> {
+        let mut before = self.audit_anchor(packet_id).await?;
+        let mut attempts = 0;
+        loop {
+            let records = self.audit_trail(packet_id).await?;
+            let after = self.audit_anchor(packet_id).await?;
+            attempts += 1;
+            // A packet written to without pause for ten reads is judged as last read.
+            if after == before || attempts == 10 {
+                return Ok((records, after));
+            }
+            before = after;
+        }
+    }
+
     /// The packet's audit trail, first record first.
     ///
     /// # Errors

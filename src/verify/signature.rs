@@ -173,9 +173,12 @@ pub(crate) fn check(file: &[u8], sig: &SigDict<'_>, roots: &[Certificate]) -> (S
     if signed_data.digest_algorithms.iter().map(|a| a.oid).ne(std::iter::once(signer.digest_alg.oid)) {
         r.problems.push("the CMS lists digest algorithms other than the signer's".into());
     }
-    // RFC 5652 §5.1, §5.3: version 1 for an issuer-and-serial signer of id-data.
-    if signed_data.version != cms::content_info::CmsVersion::V1 || signer.version != cms::content_info::CmsVersion::V1 {
-        r.problems.push("the CMS version numbers are not the ones RFC 5652 prescribes for this signature (1)".into());
+    // RFC 5652 §5.1, §5.3: the versions follow from the content; any other is an alteration.
+    let expected = expected_version(&signed_data);
+    if signed_data.version != expected || signer.version != cms::content_info::CmsVersion::V1 {
+        r.problems.push(format!(
+            "the CMS version numbers are not the ones RFC 5652 prescribes for this signature ({expected:?} and V1)"
+        ));
     }
     if signed_data.encap_content_info.econtent_type != ID_DATA {
         r.problems.push("the CMS content type is not id-data".into());
@@ -273,12 +276,17 @@ pub(crate) fn check(file: &[u8], sig: &SigDict<'_>, roots: &[Certificate]) -> (S
     match pki::verify_chain(signer_cert, &others, roots, at) {
         Ok(path) => {
             r.trusted = true;
-            // The certificate list is not covered by the signature: anything
-            // in it beyond the exact chain is either noise or an alteration.
-            if let Some(stray) = certs.iter().find(|c| !path.contains(c)) {
+            // The certificate list is not covered by the signature, so each
+            // extra certificate (a root or cross-certificate other signers
+            // embed) must at least carry a valid signature from one of the
+            // certificates at hand: an altered copy does not.
+            let vouched = |c: &Certificate| {
+                path.contains(c) || certs.iter().chain(roots).any(|issuer| pki::verify_issued_by(c, issuer).is_ok())
+            };
+            if let Some(stray) = certs.iter().find(|c| !vouched(c)) {
                 r.problems.push(format!(
-                    "the signature carries a certificate that is not part of the signer's chain ({}): its unsigned \
-                     certificate list was altered or padded",
+                    "the signature carries a certificate whose own signature does not verify ({}): the signature's \
+                     unsigned certificate list was altered",
                     pki::subject(stray)
                 ));
             }
@@ -289,6 +297,14 @@ pub(crate) fn check(file: &[u8], sig: &SigDict<'_>, roots: &[Certificate]) -> (S
         Err(e) => r.problems.push(format!("the certificate is not trusted: {e}")),
     }
     (r, Some(end))
+}
+
+/// RFC 5652 §5.1's version for SignedData of id-data with version 1
+/// signers: 5 when an "other" certificate or revocation format is present.
+fn expected_version(sd: &SignedData) -> cms::content_info::CmsVersion {
+    let other_cert = sd.certificates.iter().flat_map(|s| s.0.iter()).any(|c| matches!(c, cms::cert::CertificateChoices::Other(_)));
+    let other_crl = sd.crls.iter().flat_map(|s| s.0.iter()).any(|c| matches!(c, cms::revocation::RevocationInfoChoice::Other(_)));
+    if other_cert || other_crl { cms::content_info::CmsVersion::V5 } else { cms::content_info::CmsVersion::V1 }
 }
 
 /// `<…>` holding only hex digits, all in one case.

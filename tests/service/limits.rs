@@ -166,6 +166,25 @@ pub async fn connections_beyond_the_cap_wait_their_turn(db: Db) {
     assert_eq!(res.status(), StatusCode::OK, "served once a connection closed");
 }
 
+pub async fn one_client_may_not_hold_every_connection(db: Db) {
+    let app = spawn(db).await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut held = Vec::new();
+    for _ in 0..inkseal::http::MAX_CONNECTIONS_PER_CLIENT {
+        held.push(tokio::net::TcpStream::connect(&addr).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // One more from the same address is closed at once, unanswered.
+    let mut extra = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    extra.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.ok();
+    let answer = read_until_closed(&mut extra, Duration::from_secs(3)).await;
+    assert_eq!(answer.as_deref(), Some(""), "a connection beyond the per-client cap was served");
+    // Those it holds are served.
+    held[0].write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
+    let answer = read_until_closed(&mut held[0], Duration::from_secs(3)).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
 /// Only one database is needed to test the HTTP edge.
 mod on_sqlite {
     use super::*;
@@ -188,5 +207,10 @@ mod on_sqlite {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn connection_cap() {
         connections_beyond_the_cap_wait_their_turn(Db::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn per_client_connection_cap() {
+        one_client_may_not_hold_every_connection(Db::Sqlite).await;
     }
 }
