@@ -1,12 +1,17 @@
-//! Load benchmark of `inkseal serve` on SQLite: packet creation, signing and
-//! turning a page in the browser, requests per second and p50/p99 latency.
+//! Load benchmark of `inkseal serve`: packet creation, signing and turning a
+//! page in the browser, requests per second and p50/p99 latency.
 //!
 //! ```text
 //! cargo build --release && cargo run --release --example load -- [--requests N] [--concurrency C]
+//!     [--database-url postgres://… [--replicas R]]
 //! ```
 //!
 //! Starts `target/release/inkseal serve` on a free port with a throw-away
-//! data folder, then drives it over HTTP from this process.
+//! data folder (SQLite), or R replicas on a throw-away schema of the given
+//! PostgreSQL database sharing one keys folder, then drives them over HTTP
+//! from this process, sending request i to replica i mod R (a producer's
+//! session moves between replicas as a load balancer without affinity would
+//! move it).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -100,25 +105,56 @@ async fn main() {
         bin.display()
     );
     let data = tempfile::tempdir().unwrap();
-    let mut server = Command::new(&bin)
-        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
-        .arg(data.path())
-        .env("INKSEAL_API_KEYS", KEY)
-        .env("INKSEAL_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line.trim().trim_start_matches("listening on ").to_owned();
+    let replicas = arg("--replicas", 1).max(1);
+    let args: Vec<String> = std::env::args().collect();
+    let postgres = args.iter().position(|a| a == "--database-url").and_then(|i| args.get(i + 1)).cloned();
+    let (database_url, schema) = match &postgres {
+        Some(url) => {
+            let schema = format!("load_{}", std::process::id());
+            let admin = sqlx::PgPool::connect(url).await.expect("connect to --database-url");
+            sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&admin).await.unwrap();
+            admin.close().await;
+            let sep = if url.contains('?') { '&' } else { '?' };
+            (Some(format!("{url}{sep}options=-c%20search_path%3D{schema}")), Some(schema))
+        }
+        None => {
+            assert!(replicas == 1, "replicas need a shared database: give --database-url postgres://…");
+            (None, None)
+        }
+    };
+    let start = || {
+        let mut cmd = Command::new(&bin);
+        cmd.args(["serve", "--addr", "127.0.0.1:0", "--link-rate", "0", "--data"])
+            .arg(data.path())
+            .env("INKSEAL_API_KEYS", KEY)
+            .env("INKSEAL_LOG", "warn")
+            .env_remove("DATABASE_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        if let Some(url) = &database_url {
+            cmd.args(["--database-url", url]);
+        }
+        let mut server = cmd.spawn().unwrap();
+        let mut line = String::new();
+        BufReader::new(server.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        (server, line.trim().trim_start_matches("listening on ").to_owned())
+    };
+    // The first creates the schema and the keys; the others find them.
+    let mut servers = Vec::new();
+    let mut bases = Vec::new();
+    for _ in 0..replicas {
+        let (server, base) = start();
+        servers.push(server);
+        bases.push(base);
+    }
+    let base = bases[0].clone();
+    let bases = Arc::new(bases);
     let client = reqwest::Client::new();
     let case: Value = serde_json::from_str(include_str!("case-ok-tx-nm.json")).unwrap();
 
+    let backend = if postgres.is_some() { "PostgreSQL" } else { "SQLite" };
     println!(
-        "inkseal serve on SQLite at {base}; {requests} requests per row, {concurrency} at a time"
+        "inkseal serve: {replicas} replica(s) on {backend}; {requests} requests per row, {concurrency} at a time"
     );
     // Every packet gets its own case data, as in production: identical
     // input would be answered from Typst's layout cache and flatter us.
@@ -145,13 +181,13 @@ async fn main() {
     for _ in 0..3 {
         create(client.clone(), base.clone(), case.clone()).await;
     }
-    let (c, b, k, make) = (client.clone(), base.clone(), case.clone(), create.clone());
+    let (c, b, k, make) = (client.clone(), Arc::clone(&bases), case.clone(), create.clone());
     let mut stats = drive(
         "create packet (5 documents)",
         requests,
         concurrency,
-        move |_| {
-            let fut = make(c.clone(), b.clone(), k.clone());
+        move |i| {
+            let fut = make(c.clone(), b[i % b.len()].clone(), k.clone());
             async move {
                 fut.await;
             }
@@ -215,13 +251,13 @@ async fn main() {
     }
     let producers = Arc::new(producers);
     let readers = Arc::clone(&producers);
-    let (c, b) = (client.clone(), base.clone());
+    let (c, b) = (client.clone(), Arc::clone(&bases));
     let mut stats = drive(
         "sign (stamp + seal + store)",
         requests,
         concurrency,
         move |i| {
-            let (c, b, p) = (c.clone(), b.clone(), Arc::clone(&producers));
+            let (c, b, p) = (c.clone(), b[i % b.len()].clone(), Arc::clone(&producers));
             async move {
                 let (cookie, csrf) = &p[i];
                 let res = c
@@ -241,13 +277,13 @@ async fn main() {
 
     // Turning a page in the browser: the step page (HTML) and the page's
     // picture drawn from the stored PDF, for the agreement's five pages.
-    let (c, b, p) = (client.clone(), base.clone(), Arc::clone(&readers));
+    let (c, b, p) = (client.clone(), Arc::clone(&bases), Arc::clone(&readers));
     let mut stats = drive(
         "turn a page (step page + its picture)",
         requests,
         concurrency,
         move |i| {
-            let (c, b, p) = (c.clone(), b.clone(), Arc::clone(&p));
+            let (c, b, p) = (c.clone(), b[i % b.len()].clone(), Arc::clone(&p));
             async move {
                 let (cookie, _) = &p[i];
                 let page = i % 5 + 1;
@@ -273,6 +309,12 @@ async fn main() {
     )
     .await;
     stats.print();
-    let _ = server.kill();
-    let _ = server.wait();
+    for mut server in servers {
+        let _ = server.kill();
+        let _ = server.wait();
+    }
+    if let (Some(url), Some(schema)) = (&postgres, &schema) {
+        let admin = sqlx::PgPool::connect(url).await.unwrap();
+        sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&admin).await.unwrap();
+    }
 }

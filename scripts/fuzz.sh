@@ -18,7 +18,7 @@ for target in "${targets[@]}"; do
     echo "== $target for ${seconds}s"
     # -malloc_limit_mb catches an allocation out of proportion to the input,
     # -timeout a hang, -rss_limit_mb memory that grows without bound.
-    cargo +nightly fuzz run --fuzz-dir fuzz "$target" "fuzz/corpus/$target" "fuzz/seeds/$target" -- \
+    cargo +nightly fuzz run -O --fuzz-dir fuzz "$target" "fuzz/corpus/$target" "fuzz/seeds/$target" -- \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512 -max_len=262144 \
         -print_final_stats=1
 done

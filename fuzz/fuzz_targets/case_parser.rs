@@ -1,5 +1,7 @@
 #![no_main]
 
+// Each target uses one of the shared invariants.
+#[allow(dead_code)]
 #[path = "../invariants.rs"]
 mod invariants;
 
