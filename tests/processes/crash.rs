@@ -126,7 +126,8 @@ async fn crash_again_and_again(place: Place) {
     let server = Server::start(&place, ARGS, "warn");
     let portal = Portal::new(&server.base);
     let all = ids.lock().unwrap().clone();
-    for ack in acks.lock().unwrap().iter() {
+    let acknowledged = acks.lock().unwrap().clone();
+    for ack in &acknowledged {
         match ack {
             Ack::Created(id) => assert!(all.contains(id) && portal.packet(id).await.is_ok(), "acknowledged packet {id} was lost"),
             Ack::Done(id, n) => {
