@@ -64,36 +64,63 @@ async fn serve_starts_with_zero_configuration_and_stops_gracefully() {
     assert!(!log.contains("creating DEVELOPMENT"), "{log}");
 }
 
-#[test]
-fn serve_refuses_to_start_with_an_unsafe_production_key() {
-    let data = tempfile::tempdir().unwrap();
-    let keys = data.path().join("prod");
-    let init = common::inkseal(&["keys", "init", "--dir", keys.to_str().unwrap()]);
-    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
-    let key = keys.join("signing-key.pem");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
-    }
-    let output = Command::new(env!("CARGO_BIN_EXE_inkseal"))
+/// `inkseal serve` with the production key set in `keys/` (made by `keys init`), and `extra`.
+fn serve_with_production_keys(data: &std::path::Path, extra: &[&str]) -> std::process::Output {
+    let keys = data.join("prod");
+    Command::new(env!("CARGO_BIN_EXE_inkseal"))
         .args(["serve", "--addr", "127.0.0.1:0", "--data"])
-        .arg(data.path())
+        .arg(data)
         .arg("--signing-key")
-        .arg(&key)
+        .arg(keys.join("signing-key.pem"))
         .arg("--signing-cert")
         .arg(keys.join("signing.pem"))
         .arg("--trust")
         .arg(keys.join("root-ca.pem"))
+        .args(extra)
         .env_remove("DATABASE_URL")
+        .env_remove("INKSEAL_DATA_KEYS")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap()
         .wait_with_output()
-        .unwrap();
+        .unwrap()
+}
+
+fn production_keys(data: &std::path::Path) {
+    let keys = data.join("prod");
+    let init = common::inkseal(&["keys", "init", "--dir", keys.to_str().unwrap()]);
+    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+}
+
+#[test]
+fn serve_refuses_to_start_with_an_unsafe_production_key() {
+    let data = tempfile::tempdir().unwrap();
+    production_keys(data.path());
+    let data_key = data.path().join("data-key.hex");
+    let made = common::inkseal(&["keys", "data-key", "--out", data_key.to_str().unwrap()]);
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let key = data.path().join("prod/signing-key.pem");
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let output = serve_with_production_keys(data.path(), &[&format!("--data-keys={}", data_key.display())]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("refusing to start"), "{stderr}");
+    assert!(stderr.contains("refusing to start") && stderr.contains("chmod 600"), "{stderr}");
     assert!(String::from_utf8_lossy(&output.stdout).is_empty(), "it never listened");
+}
+
+#[test]
+fn production_signing_keys_need_production_data_keys() {
+    let data = tempfile::tempdir().unwrap();
+    production_keys(data.path());
+    let output = serve_with_production_keys(data.path(), &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("refusing to start") && stderr.contains("no data keys"), "{stderr}");
+    assert!(String::from_utf8_lossy(&output.stdout).is_empty(), "it never listened");
+    assert!(!data.path().join("keys/data-key.hex").exists(), "no development data key was made for production");
 }
