@@ -8,6 +8,7 @@ is the [`Service`]; errors become `{code, message, errors?}` in
 
 pub mod api;
 pub mod auth;
+pub mod client;
 pub mod error;
 pub mod limits;
 pub mod pages;
@@ -22,6 +23,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 
 pub use auth::ApiKeys;
+pub use client::TrustedProxies;
 use error::ApiError;
 pub use limits::{Limits, Rate};
 pub use server::{MAX_CONNECTIONS_PER_CLIENT, serve};

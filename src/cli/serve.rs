@@ -11,7 +11,7 @@ use anyhow::Context as _;
 
 use super::store::StoreArgs;
 use super::{Failure, TemplateArgs};
-use crate::http::{ApiKeys, AppState, Limits, Rate};
+use crate::http::{ApiKeys, AppState, Limits, Rate, TrustedProxies};
 use crate::pki::Algorithm;
 use crate::service::{Config, Service};
 use crate::signing::{SigningIdentity, TrustStore};
@@ -74,17 +74,26 @@ struct LimitArgs {
     /// Connections served at once; more wait until one closes.
     #[arg(long, env = "INKSEAL_MAX_CONNECTIONS", value_name = "N", default_value_t = 1024)]
     max_connections: usize,
+    /// Reverse proxies in front of inkseal (comma-separated addresses or
+    /// ranges such as 10.0.0.0/8): from them, X-Forwarded-For names the
+    /// client for the audit trail and the rate limits. Without any, the
+    /// header is ignored.
+    #[arg(long, env = "INKSEAL_TRUSTED_PROXIES", value_name = "RANGES", default_value = "")]
+    trusted_proxies: String,
 }
 
 impl LimitArgs {
-    fn limits(&self) -> Limits {
-        Limits {
+    fn limits(&self) -> Result<Limits, Failure> {
+        let trusted_proxies =
+            TrustedProxies::parse(&self.trusted_proxies).map_err(|e| Failure::Invalid(format!("--trusted-proxies: {e}")))?;
+        Ok(Limits {
             link_redemptions: Rate::per_minute(self.link_rate),
             verify_uploads: Rate::per_minute(self.verify_rate),
             request_timeout: Duration::from_secs(self.request_timeout.max(1)),
             header_timeout: Duration::from_secs(self.header_timeout.max(1)),
             max_connections: self.max_connections.max(1),
-        }
+            trusted_proxies,
+        })
     }
 }
 
@@ -134,6 +143,11 @@ fn load_identity(args: &ServeArgs) -> Result<(SigningIdentity, TrustStore), Fail
 }
 
 async fn serve(args: &ServeArgs) -> Result<(), Failure> {
+    // Bad limits are refused before anything is opened or created.
+    let limits = args.limits.limits().map_err(|e| match e {
+        Failure::Invalid(m) => Failure::Invalid(format!("refusing to start: {m}")),
+        other => other,
+    })?;
     let (identity, trust) = load_identity(args)?;
     let store = args.store.open(true).await.map_err(|e| match e {
         Failure::Invalid(m) => Failure::Invalid(format!("refusing to start: {m}")),
@@ -162,7 +176,7 @@ async fn serve(args: &ServeArgs) -> Result<(), Failure> {
     tracing::info!(database = ?store.backend(), api_keys = api_keys.len(), "inkseal listening on http://{bound}");
     // The one line scripts and tests read to find the port.
     println!("listening on http://{bound}");
-    crate::http::serve(listener, AppState::new(service, api_keys, args.limits.limits()), shutdown_signal()).await.context("serving")?;
+    crate::http::serve(listener, AppState::new(service, api_keys, limits), shutdown_signal()).await.context("serving")?;
     store.close().await;
     tracing::info!("stopped after finishing requests in flight");
     Ok(())

@@ -135,7 +135,10 @@ pub fn session_cookie(parts: &Parts) -> Option<String> {
 
 /// The audit details of a request.
 pub fn caller(parts: &Parts, actor: Actor) -> Caller {
-    let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    let ip = match parts.extensions.get::<super::client::ClientAddr>() {
+        Some(client) => Some(client.0.to_string()),
+        None => parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()),
+    };
     let user_agent =
         parts.headers.get(USER_AGENT).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(300).collect::<String>());
     Caller { actor, ip, user_agent }

@@ -4,10 +4,10 @@ links and upload PDFs to verify (a token bucket per client address), how
 long a request may take, how long a client may take to send its headers,
 and how many connections are served at once.
 
-Rate limits are per peer address as the socket sees it (IPv6 clients by
-their /64, since one host usually holds a whole prefix). Behind a reverse
-proxy every client shares the proxy's address, so the proxy should apply its
-own limits or these should be raised.
+Rate limits are per client address (IPv6 clients by their /64, since one
+host usually holds a whole prefix): the TCP peer, or behind one of
+[`Limits::trusted_proxies`] the address it forwarded for
+([`super::client`]).
 */
 
 use std::collections::HashMap;
@@ -58,6 +58,8 @@ pub struct Limits {
     pub header_timeout: Duration,
     /// Connections served at once; further ones wait in the listen queue.
     pub max_connections: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: super::TrustedProxies,
 }
 
 impl Default for Limits {
@@ -68,6 +70,7 @@ impl Default for Limits {
             request_timeout: Duration::from_secs(60),
             header_timeout: Duration::from_secs(10),
             max_connections: 1024,
+            trusted_proxies: super::TrustedProxies::default(),
         }
     }
 }
@@ -161,6 +164,9 @@ impl Limiters {
 }
 
 fn peer(req: &Request) -> IpAddr {
+    if let Some(super::client::ClientAddr(ip)) = req.extensions().get() {
+        return *ip;
+    }
     req.extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::from([0, 0, 0, 0]), |ConnectInfo(addr)| addr.ip())

@@ -17,6 +17,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceExt as _;
 
+use super::client::{ClientAddr, client_addr};
 use super::{AppState, Limits, router};
 
 /// How long requests in flight get to finish after shutdown was asked for.
@@ -62,7 +63,8 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let Limits { header_timeout, max_connections, .. } = state.limits.clone();
+    let Limits { header_timeout, max_connections, trusted_proxies, .. } = state.limits.clone();
+    let trusted_proxies = Arc::new(trusted_proxies);
     let app = router(state);
     let permits = Arc::new(Semaphore::new(max_connections.max(1)));
     let graceful = GracefulShutdown::new();
@@ -91,13 +93,18 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        if !per_client.enter(peer.ip()) {
+        // A proxy of ours carries many clients; it is not one of them.
+        let counted = !trusted_proxies.contains(peer.ip());
+        if counted && !per_client.enter(peer.ip()) {
             tracing::warn!(%peer, "refused a connection: this address already holds {MAX_CONNECTIONS_PER_CLIENT}");
             continue;
         }
         let app = app.clone();
+        let proxies = Arc::clone(&trusted_proxies);
         let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+            let client = client_addr(peer.ip(), req.headers(), &proxies);
             req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+            req.extensions_mut().insert(ClientAddr(client));
             let app = app.clone();
             async move { Ok::<_, Infallible>(app.oneshot(req.map(axum::body::Body::new)).await.unwrap_or_else(|e| match e {})) }
         });
@@ -109,7 +116,9 @@ pub async fn serve(
                 Ok(Err(e)) => tracing::debug!(%peer, "connection ended: {e}"),
                 Err(_) => tracing::debug!(%peer, "connection closed after {} seconds", LIFETIME.as_secs()),
             }
-            per_client.leave(peer.ip());
+            if counted {
+                per_client.leave(peer.ip());
+            }
             drop(permit);
         });
     }

@@ -124,3 +124,18 @@ fn production_signing_keys_need_production_data_keys() {
     assert!(String::from_utf8_lossy(&output.stdout).is_empty(), "it never listened");
     assert!(!data.path().join("keys/data-key.hex").exists(), "no development data key was made for production");
 }
+
+#[test]
+fn serve_refuses_a_trusted_proxy_that_is_not_an_address() {
+    let data = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_inkseal"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--trusted-proxies", "10.0.0.0/8,proxy.internal", "--data"])
+        .arg(data.path())
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("refusing to start: --trusted-proxies: \"proxy.internal\" is not an IP address"), "{stderr}");
+    assert!(!data.path().join("inkseal.db").exists(), "nothing was created");
+}

@@ -185,6 +185,43 @@ pub async fn one_client_may_not_hold_every_connection(db: Db) {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
 
+/// Behind a trusted proxy the forwarded client is the one counted and
+/// recorded; from anyone else `X-Forwarded-For` is ignored.
+pub async fn a_trusted_proxy_names_the_client_and_no_one_else_can(db: Db) {
+    use inkseal::http::TrustedProxies;
+    let guess = |app: &crate::harness::TestApp, n: usize, client: &str| {
+        app.client.post(app.url(&format!("/s/link/{n:064}"))).header("x-forwarded-for", client.to_owned()).send()
+    };
+    let behind = Limits {
+        link_redemptions: Rate::per_minute(2),
+        trusted_proxies: TrustedProxies::parse("127.0.0.1").unwrap(),
+        ..Limits::default()
+    };
+    let app = spawn_limited(db, Config::default(), behind).await;
+    for n in 0..2 {
+        assert_eq!(guess(&app, n, "203.0.113.1").await.unwrap().status(), StatusCode::GONE);
+    }
+    assert_eq!(guess(&app, 2, "203.0.113.1").await.unwrap().status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(guess(&app, 3, "203.0.113.2").await.unwrap().status(), StatusCode::GONE, "another client behind the proxy");
+    // The audit trail records the producer's address, not the proxy's.
+    let created = app.create(&example()).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let url = app.link(&id).await;
+    let res = app.client.post(&url).header("accept", "application/json").header("x-forwarded-for", "198.51.100.77").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let audit = app.audit(&id).await;
+    let opened = audit["records"].as_array().unwrap().iter().find(|r| r["event"] == "link_opened").unwrap();
+    assert_eq!(opened["ip"], "198.51.100.77", "{opened}");
+
+    // Not behind a proxy: a client inventing addresses gets no fresh bucket and is recorded as it is.
+    let direct = Limits { link_redemptions: Rate::per_minute(2), ..Limits::default() };
+    let app = spawn_limited(db, Config::default(), direct).await;
+    for (n, invented) in ["203.0.113.1", "203.0.113.2"].into_iter().enumerate() {
+        assert_eq!(guess(&app, n, invented).await.unwrap().status(), StatusCode::GONE);
+    }
+    assert_eq!(guess(&app, 2, "203.0.113.3").await.unwrap().status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
 /// Only one database is needed to test the HTTP edge.
 mod on_sqlite {
     use super::*;
@@ -207,6 +244,11 @@ mod on_sqlite {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn connection_cap() {
         connections_beyond_the_cap_wait_their_turn(Db::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn trusted_proxies() {
+        a_trusted_proxy_names_the_client_and_no_one_else_can(Db::Sqlite).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
