@@ -12,7 +12,7 @@ use crate::case::Case;
 use crate::documents::Action;
 use crate::letters::{self, Letter, LetterKind};
 use crate::packet::{Completion, Event, Request, SignerName, Status};
-use crate::store::StoredPacket;
+use crate::store::{StoreError, StoredPacket};
 use crate::verify::{Report, verify_pdf};
 
 /// The verdict on one stored document of a packet.
@@ -136,14 +136,26 @@ impl Service {
         for (i, step) in packet.state.steps.iter().enumerate() {
             let Some(done) = &step.done else { continue };
             let sha = done.stored_sha256();
-            let bytes = self.stored(id, sha).await?;
-            // Content-addressed: bytes that no longer hash to their key were altered in storage.
-            let intact = super::sha256_hex(&bytes) == *sha;
-            let trust = Arc::clone(&self.trust);
-            let report = blocking(move || {
-                verify_pdf(&bytes, trust.roots()).map_err(|e| ServiceError::Internal(format!("stored PDF unreadable: {e}")))
-            })
-            .await?;
+            // The store opens the bytes and checks they hash to their
+            // address; bytes that do not were altered in storage.
+            let report = match self.store.blob(id, sha).await {
+                Ok(Some((_, bytes))) => {
+                    let trust = Arc::clone(&self.trust);
+                    blocking(move || {
+                        verify_pdf(&bytes, trust.roots())
+                            .map_err(|e| ServiceError::Internal(format!("stored PDF unreadable: {e}")))
+                    })
+                    .await?
+                }
+                Ok(None) => return Err(ServiceError::NotFound("document")),
+                Err(e @ (StoreError::Corrupt(_) | StoreError::Sealed { .. })) => Report {
+                    valid: false,
+                    signatures: Vec::new(),
+                    appended_bytes: 0,
+                    problems: vec![format!("the stored document was altered in storage: {e}")],
+                },
+                Err(e) => return Err(e.into()),
+            };
             let signer_matches = report.signatures.iter().all(|s| {
                 matches!((&principal, &s.signer_name), (Some(p), Some(name)) if p.check(name).is_ok())
             }) && !report.signatures.is_empty();
@@ -151,7 +163,7 @@ impl Service {
                 step: i + 1,
                 document: step.kind.slug(),
                 sha256: sha.to_owned(),
-                valid: report.valid && intact,
+                valid: report.valid,
                 signer_matches,
                 report,
             });

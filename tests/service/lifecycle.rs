@@ -317,3 +317,26 @@ pub async fn documents_are_shown_page_by_page(db: Db) {
     let shown = audit["records"].as_array().unwrap().iter().filter(|r| r["event"] == "page_viewed" && r["step"] == 1).count();
     assert_eq!(shown, pages, "each page shown is recorded once");
 }
+
+/// A stored document changed in the database: verification says so, per
+/// document, instead of failing.
+pub async fn a_document_altered_in_storage_is_reported_not_served(db: Db) {
+    let app = spawn(db).await;
+    let id = sign_everything(&app, &example()).await;
+    let packet = app.packet(&id).await;
+    let signed = packet["steps"][0]["signed_sha256"].as_str().unwrap().to_owned();
+    let (mut bytes,): (Vec<u8>,) =
+        sqlx::query_as("SELECT bytes FROM blobs WHERE sha256 = $1").bind(&signed).fetch_one(app.store.pool()).await.unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    sqlx::query("UPDATE blobs SET bytes = $1 WHERE sha256 = $2").bind(bytes).bind(&signed).execute(app.store.pool()).await.unwrap();
+    let (status, verification) =
+        json_of(app.api(Method::GET, &format!("/api/v1/packets/{id}/verification")).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{verification}");
+    assert_eq!(verification["valid"], false);
+    assert_eq!(verification["audit_chain_intact"], true);
+    let first = &verification["documents"][0];
+    assert_eq!(first["valid"], false, "{first}");
+    assert!(first["report"]["problems"][0].as_str().unwrap().contains("altered in storage"), "{first}");
+    assert_eq!(verification["documents"][1]["valid"], true, "the other documents are judged on their own");
+}

@@ -57,6 +57,7 @@ on_both!(
     whole_life_of_a_montana_only_case,
     editing_after_signing_voids_and_forces_a_new_signature,
     audit_tampering_is_detected,
+    a_document_altered_in_storage_is_reported_not_served,
     certificate_of_completion_is_sealed_and_lists_every_event,
     portal_errors_have_the_right_status_and_code,
     producer_errors_have_the_right_status_and_code,
