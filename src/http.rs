@@ -18,6 +18,7 @@ pub mod views;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
+use axum::handler::Handler as _;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -98,10 +99,11 @@ pub fn router(state: AppState) -> Router {
         .nest("/s", producer)
         .route(
             "/verify",
-            get(pages::verify::form)
-                .post(pages::verify::check)
-                .layer(DefaultBodyLimit::max(pages::verify::MAX_FORM_BYTES))
-                .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_verify)),
+            get(pages::verify::form).post(
+                pages::verify::check
+                    .layer(DefaultBodyLimit::max(pages::verify::MAX_FORM_BYTES))
+                    .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit_verify)),
+            ),
         )
         .route("/assets/inkseal.css", get(pages::stylesheet))
         .route("/assets/favicon.svg", get(pages::favicon))

@@ -95,12 +95,7 @@ impl Store {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
         }
-        Self::open(&Self::sqlite_url(path), keys).await
-    }
-
-    /// The URL of the SQLite file at `path`, created if missing.
-    pub fn sqlite_url(path: &Path) -> String {
-        format!("sqlite://{}?mode=rwc", path.display())
+        Self::open(&format!("sqlite://{}?mode=rwc", path.display()), keys).await
     }
 
     /// Opens a database by URL (`sqlite://…` or `postgres://…`) and migrates

@@ -142,17 +142,19 @@ fn load_identity(args: &ServeArgs) -> Result<(SigningIdentity, TrustStore), Fail
     }
 }
 
+/// Says that configuration the server was given stops it from starting.
+fn refusing_to_start(e: Failure) -> Failure {
+    match e {
+        Failure::Invalid(m) => Failure::Invalid(format!("refusing to start: {m}")),
+        other => other,
+    }
+}
+
 async fn serve(args: &ServeArgs) -> Result<(), Failure> {
     // Bad limits are refused before anything is opened or created.
-    let limits = args.limits.limits().map_err(|e| match e {
-        Failure::Invalid(m) => Failure::Invalid(format!("refusing to start: {m}")),
-        other => other,
-    })?;
+    let limits = args.limits.limits().map_err(refusing_to_start)?;
     let (identity, trust) = load_identity(args)?;
-    let store = args.store.open(true).await.map_err(|e| match e {
-        Failure::Invalid(m) => Failure::Invalid(format!("refusing to start: {m}")),
-        other => other,
-    })?;
+    let store = args.store.open(true).await.map_err(refusing_to_start)?;
     let renderer = args.templates.renderer()?;
     let api_keys = ApiKeys::parse(&args.api_keys);
     if api_keys.is_empty() {

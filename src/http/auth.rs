@@ -2,9 +2,7 @@
 //! compared in constant time), producer sessions (an HttpOnly, SameSite=Strict
 //! cookie) with their CSRF token, and the client's address and user agent.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header::{AUTHORIZATION, COOKIE, USER_AGENT};
 use axum::http::request::Parts;
 use subtle::ConstantTimeEq as _;
@@ -135,10 +133,7 @@ pub fn session_cookie(parts: &Parts) -> Option<String> {
 
 /// The audit details of a request.
 pub fn caller(parts: &Parts, actor: Actor) -> Caller {
-    let ip = match parts.extensions.get::<super::client::ClientAddr>() {
-        Some(client) => Some(client.0.to_string()),
-        None => parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()),
-    };
+    let ip = super::client::of(&parts.extensions).map(|ip| ip.to_string());
     let user_agent =
         parts.headers.get(USER_AGENT).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(300).collect::<String>());
     Caller { actor, ip, user_agent }

@@ -71,6 +71,15 @@ fn in_range(ip: IpAddr, net: IpAddr, prefix: u8) -> bool {
     }
 }
 
+/// The client's address for a request: what the accept loop decided, or
+/// the TCP peer where it did not run (a router served some other way).
+pub fn of(extensions: &axum::http::Extensions) -> Option<IpAddr> {
+    extensions
+        .get::<ClientAddr>()
+        .map(|c| c.0)
+        .or_else(|| extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip()))
+}
+
 /// The client behind `peer`: the peer itself unless it is a trusted proxy;
 /// then the nearest address in `X-Forwarded-For` that is not one (each
 /// proxy appends the address it received from, so the right-most entries

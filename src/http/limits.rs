@@ -11,11 +11,11 @@ host usually holds a whole prefix): the TCP peer, or behind one of
 */
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -163,14 +163,6 @@ impl Limiters {
     }
 }
 
-fn peer(req: &Request) -> IpAddr {
-    if let Some(super::client::ClientAddr(ip)) = req.extensions().get() {
-        return *ip;
-    }
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::from([0, 0, 0, 0]), |ConnectInfo(addr)| addr.ip())
-}
 
 /// Middleware for the signing-link routes.
 pub async fn limit_links(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -185,11 +177,8 @@ pub async fn limit_verify(State(state): State<AppState>, req: Request, next: Nex
 /// `contact`: the page offers the Producer Service Center (a producer with a
 /// link needs a new one; compliance staff do not).
 async fn limited(limiter: &RateLimiter, what: &str, contact: bool, req: Request, next: Next) -> Response {
-    // Only the uploads of /verify count; reading its form does not.
-    if req.uri().path() == "/verify" && req.method() != axum::http::Method::POST {
-        return next.run(req).await;
-    }
-    match limiter.check(peer(&req), Instant::now()) {
+    let client = super::client::of(req.extensions()).unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    match limiter.check(client, Instant::now()) {
         Ok(()) => next.run(req).await,
         Err(wait) => {
             let seconds = wait.as_secs().max(1);

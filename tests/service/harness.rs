@@ -240,6 +240,21 @@ impl Producer {
         .await
     }
 
+    /// `POST /s/upload` of one file, as the status page's form sends it, asking for JSON.
+    pub async fn upload(&self, bytes: Vec<u8>, filename: &str) -> Response {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf_token", self.csrf.clone())
+            .part("file", reqwest::multipart::Part::bytes(bytes).file_name(filename.to_owned()));
+        self.client
+            .post(format!("{}/s/upload", self.base))
+            .header("cookie", &self.cookie)
+            .header("accept", "application/json")
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn view(&self, n: usize) -> Vec<u8> {
         let res = self.get(&format!("/s/steps/{n}/document")).await;
         assert_eq!(res.status(), StatusCode::OK);

@@ -88,18 +88,7 @@ async fn check_whole_life(app: &TestApp, case: &Value, expected_documents: &[&st
     assert!(body["letter"]["html"].as_str().unwrap().contains("E&amp;O declaration page"));
     let producer = app.producer(&id).await;
     assert_eq!(producer.packet().await["info_request"], "A legible copy of your E&O declaration page");
-    let upload = reqwest::multipart::Form::new()
-        .text("csrf_token", producer.csrf.clone())
-        .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n".to_vec()).file_name("declaration.pdf"));
-    let res = producer
-        .client
-        .post(format!("{}/s/upload", producer.base))
-        .header("cookie", &producer.cookie)
-        .header("accept", "application/json")
-        .multipart(upload)
-        .send()
-        .await
-        .unwrap();
+    let res = producer.upload(b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n".to_vec(), "declaration.pdf").await;
     let (status, body) = json_of(res).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["packet"]["upload"]["media_type"], "application/pdf");

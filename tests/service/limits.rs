@@ -44,18 +44,7 @@ pub async fn every_route_refuses_a_body_beyond_its_limit(db: Db) {
     // A producer's upload: 3072 KB of file.
     let mut file = b"%PDF-1.7\n".to_vec();
     file.resize(3072 * 1024 + 1, b' ');
-    let form = reqwest::multipart::Form::new()
-        .text("csrf_token", producer.csrf.clone())
-        .part("file", reqwest::multipart::Part::bytes(file).file_name("declaration.pdf"));
-    let res = app
-        .client
-        .post(app.url("/s/upload"))
-        .header("cookie", &producer.cookie)
-        .header("accept", "application/json")
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let res = producer.upload(file, "declaration.pdf").await;
     let status = res.status();
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{}", res.text().await.unwrap());
 
